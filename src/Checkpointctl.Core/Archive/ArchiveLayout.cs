@@ -1,0 +1,19 @@
+namespace Checkpointctl.Core.Archive;
+
+/// <summary>Names of the members of a container checkpoint archive (shared by Podman, CRI-O and containerd).</summary>
+public static class ArchiveLayout
+{
+    public const string CheckpointDirectory = "checkpoint";
+    public const string CheckpointPrefix = "checkpoint/";
+    public const string ConfigDump = "config.dump";
+    public const string SpecDump = "spec.dump";
+    public const string NetworkStatus = "network.status";
+    public const string StatsDump = "stats-dump";
+    public const string RootFsDiffTar = "rootfs-diff.tar";
+    public const string DeletedFiles = "deleted.files";
+    public const string PagesPrefix = "pages-";
+    public const string AmdgpuPagesPrefix = "amdgpu-pages-";
+
+    /// <summary>The archive member name of a CRIU image, e.g. <c>checkpoint/pstree.img</c>.</summary>
+    public static string Image(string imageName) => CheckpointPrefix + imageName;
+}

@@ -1,0 +1,382 @@
+using System.Formats.Tar;
+using Microsoft.Win32.SafeHandles;
+
+namespace Checkpointctl.Core.Archive;
+
+/// <summary>
+/// A checkpoint opened for one command: a tar archive (plain or compressed) or an unpacked checkpoint directory.
+/// Everything the command asked for is collected in a single pass; nothing is ever written to disk.
+/// </summary>
+/// <remarks>
+/// Plain tar files are indexed by reading only their headers (member data is seeked over) and members are then read
+/// in place on demand. Compressed or unseekable input is streamed once: requested members are held in memory,
+/// consumers see theirs as they go by, everything else is skipped, and the pass stops early when nothing more is needed.
+/// </remarks>
+public sealed class CheckpointArchive : IDisposable
+{
+    private readonly Dictionary<string, ArchiveMember> _members = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReadOnlyMemory<byte>> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<RandomAccessData>> _randomAccess = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> _owned = [];
+    private readonly ArchiveRequest _request;
+    private long _heldBytes;
+
+    private CheckpointArchive(string path, ArchiveRequest request, CompressionKind compression)
+    {
+        Path = path;
+        _request = request;
+        Compression = compression;
+    }
+
+    /// <summary>The path as given by the user (used in messages).</summary>
+    public string Path { get; }
+
+    public CompressionKind Compression { get; private set; }
+
+    /// <summary>Regular-file members seen, in archive order of first appearance.</summary>
+    public IEnumerable<ArchiveMember> Members => _members.Values;
+
+    /// <summary>True when every member of the archive has been seen (always for plain tar files and directories).</summary>
+    public bool IsIndexComplete { get; private set; }
+
+    /// <summary>The archive has a <c>checkpoint/</c> directory, explicitly or implied by a member below it.</summary>
+    public bool HasCheckpointDirectory { get; private set; }
+
+    /// <summary>True when members can be read at any offset (plain tar file, directory), false when only streamed.</summary>
+    public bool SupportsRandomAccess { get; private set; }
+
+    /// <summary>Bytes read from the underlying file or stream so far (compressed bytes for compressed input).</summary>
+    public ReadCounter BytesRead { get; } = new();
+
+    public bool Contains(string name) => _members.ContainsKey(name);
+
+    public bool TryGetMember(string name, out ArchiveMember member) => _members.TryGetValue(name, out member!);
+
+    /// <summary>Regular-file members whose names match <paramref name="pattern"/>.</summary>
+    public IEnumerable<ArchiveMember> MembersMatching(MemberPattern pattern) => _members.Values.Where(m => pattern.Matches(m.Name));
+
+    /// <summary>The bytes of a member that the request asked to hold, or null when the archive has no such member.</summary>
+    public ReadOnlyMemory<byte>? TryGetBytes(string name)
+    {
+        if (_held.TryGetValue(name, out var bytes))
+            return bytes;
+        if (!_members.TryGetValue(name, out var member))
+            return null;
+        if (!_randomAccess.TryGetValue(name, out var open))
+            throw new InvalidOperationException($"member {name} was not requested from {Path}");
+        var data = ReadAll(member, open());
+        _held[name] = data;
+        return data;
+    }
+
+    /// <summary>Random access to a member's data in place (plain tar or directory), or null if unavailable.</summary>
+    public RandomAccessData? TryOpenRandomAccess(string name)
+    {
+        if (_held.TryGetValue(name, out var bytes))
+            return RandomAccessData.FromMemory(bytes);
+        return _randomAccess.TryGetValue(name, out var open) ? open() : null;
+    }
+
+    /// <summary>Sizes computed from tar headers (or file sizes), as upstream's <c>getArchiveSizes</c>.</summary>
+    public CheckpointSizes Sizes
+    {
+        get
+        {
+            if (!IsIndexComplete)
+                throw new InvalidOperationException("sizes need the complete member index");
+            return CheckpointSizes.FromMembers(_allRegular);
+        }
+    }
+
+    // Every regular-file entry including duplicates: sizes count what the archive holds.
+    private readonly List<ArchiveMember> _allRegular = [];
+
+    /// <summary>Opens a checkpoint archive file or unpacked checkpoint directory.</summary>
+    /// <exception cref="CheckpointException">The path is missing, unreadable or not a valid checkpoint.</exception>
+    public static CheckpointArchive Open(string path, ArchiveRequest request)
+    {
+        FileSystemInfo info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            info = new DirectoryInfo(path);
+            if (!info.Exists)
+                throw new CheckpointException($"stat {path}: no such file or directory");
+        }
+        if (info.LinkTarget == null && info is DirectoryInfo dir)
+            return OpenDirectory(path, dir, request);
+        if (info is DirectoryInfo)
+            info = new DirectoryInfo(info.ResolveLinkTarget(true)!.FullName);
+        if (info is DirectoryInfo resolvedDir)
+            return OpenDirectory(path, resolvedDir, request);
+        if (info.Attributes.HasFlag(FileAttributes.Device))
+            throw new CheckpointException($"input {path} not a regular file");
+
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"open {path}: {e.Message}", e);
+        }
+        try
+        {
+            // Unbuffered: header reads then cost 512 bytes each, not a 4 KiB buffer fill.
+            var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+            return Read(path, stream, request, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a checkpoint archive from a stream (seekable or not); the stream is disposed with the archive.</summary>
+    public static CheckpointArchive Read(string displayPath, Stream stream, ArchiveRequest request) => Read(displayPath, stream, request, null);
+
+    private static CheckpointArchive Read(string path, Stream stream, ArchiveRequest request, SafeFileHandle? handle)
+    {
+        var archive = new CheckpointArchive(path, request, CompressionKind.None);
+        var counted = new CountingStream(stream, archive.BytesRead);
+        archive._owned.Add(counted);
+        var head = new byte[Archive.Compression.MagicLength];
+        int headLength;
+        try
+        {
+            headLength = counted.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (IOException e)
+        {
+            archive.Dispose();
+            throw new CheckpointException($"read {path}: {e.Message}", e);
+        }
+        var kind = archive.Compression = Archive.Compression.Detect(head.AsSpan(0, headLength));
+        if (handle != null)
+            archive._owned.Add(handle);
+        try
+        {
+            if (kind == CompressionKind.None && counted.CanSeek)
+            {
+                counted.Position = 0;
+                archive.IndexSeekable(counted, handle);
+            }
+            else
+            {
+                Stream raw = counted.CanSeek ? Rewind(counted) : new PrefixedStream(head, headLength, counted);
+                archive.Stream(raw, kind);
+            }
+            archive.CheckCheckpointDirectory();
+            return archive;
+        }
+        catch
+        {
+            archive.Dispose();
+            throw;
+        }
+    }
+
+    private static Stream Rewind(Stream s)
+    {
+        s.Position = 0;
+        return s;
+    }
+
+    // Plain tar on a seekable stream: read headers only, remember where each member's data is.
+    private void IndexSeekable(Stream stream, SafeFileHandle? handle)
+    {
+        SupportsRandomAccess = true;
+        using var reader = new TarReader(stream, leaveOpen: true);
+        while (NextEntry(reader) is { } entry)
+        {
+            if (Accept(entry) is not { } member)
+                continue;
+            var start = entry.DataOffset;
+            var length = member.Size;
+            if (start < 0 || length > stream.Length - start)
+                throw new InvalidCheckpointException($"{Path}: unexpected EOF");
+            _randomAccess[member.Name] = handle != null
+                ? () => new FileSegmentData(handle, start, length, BytesRead)
+                : () => new StreamSegmentData(stream, start, length, BytesRead);
+            if (_request.ConsumerFor(member.Name) is { } consumer)
+                consumer.Consume(member, new RandomAccessStream(_randomAccess[member.Name]()), this);
+        }
+        IsIndexComplete = true;
+    }
+
+    // Compressed or unseekable: one forward pass; hold or hand over what is wanted, skip the rest, stop early.
+    private void Stream(Stream raw, CompressionKind kind)
+    {
+        using var data = kind == CompressionKind.None ? raw : new DecompressionErrorStream(Archive.Compression.Decompress(raw, kind), kind);
+        using var reader = new TarReader(data, leaveOpen: true);
+        while (true)
+        {
+            if (_request.IsSatisfiedBy(this))
+                return;
+            if (NextEntry(reader) is not { } entry)
+                break;
+            if (Accept(entry) is not { } member)
+                continue;
+            if (_request.ConsumerFor(member.Name) is { } consumer)
+            {
+                if (entry.DataStream is { } s)
+                    Guard(() => consumer.Consume(member, s, this));
+            }
+            else if (_request.WantsHeld(member.Name))
+            {
+                _held[member.Name] = ReadAll(member, entry.DataStream);
+            }
+        }
+        IsIndexComplete = true;
+    }
+
+    // Records a tar entry; returns the member for regular files, null for everything else.
+    private ArchiveMember? Accept(TarEntry entry)
+    {
+        var name = MemberName.Normalize(entry.Name)
+            ?? throw new InvalidCheckpointException($"{Path}: unsafe member name in archive: \"{Printable(entry.Name)}\"");
+        if (name == ArchiveLayout.CheckpointDirectory || name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal))
+            HasCheckpointDirectory |= entry.EntryType == TarEntryType.Directory || name.Length > ArchiveLayout.CheckpointDirectory.Length;
+        if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
+            return null;
+        if (entry.Length < 0)
+            throw new InvalidCheckpointException($"{Path}: archive/tar: invalid tar header");
+        var member = new ArchiveMember(name, entry.Length);
+        _allRegular.Add(member);
+        // A later duplicate replaces an earlier one, as extracting the archive would.
+        _members.Remove(name);
+        _members[name] = member;
+        _held.Remove(name);
+        return member;
+    }
+
+    private TarEntry? NextEntry(TarReader reader) => Guard(() => reader.GetNextEntry(copyData: false));
+
+    // Reads a held member fully, within the request's limits.
+    private ReadOnlyMemory<byte> ReadAll(ArchiveMember member, Stream? source)
+    {
+        if (member.Size > _request.MaxMemberBytes)
+            throw new InvalidCheckpointException(
+                $"{Path}: member {member.Name} is {member.Size} bytes, larger than the {_request.MaxMemberBytes >> 20} MiB limit for members read into memory");
+        if (_heldBytes + member.Size > _request.MaxHeldBytes)
+            throw new InvalidCheckpointException(
+                $"{Path}: members read into memory exceed the {_request.MaxHeldBytes >> 20} MiB limit at {member.Name}");
+        var bytes = new byte[member.Size];
+        if (source != null)
+            Guard(() => source.ReadExactly(bytes));
+        _heldBytes += bytes.Length;
+        return bytes;
+    }
+
+    private ReadOnlyMemory<byte> ReadAll(ArchiveMember member, RandomAccessData data)
+    {
+        if (member.Size > _request.MaxMemberBytes)
+            throw new InvalidCheckpointException(
+                $"{Path}: member {member.Name} is {member.Size} bytes, larger than the {_request.MaxMemberBytes >> 20} MiB limit for members read into memory");
+        var bytes = new byte[member.Size];
+        data.ReadExactlyAt(0, bytes);
+        _heldBytes += bytes.Length;
+        return bytes;
+    }
+
+    private void CheckCheckpointDirectory()
+    {
+        if (_request.RequireCheckpointDirectory && !HasCheckpointDirectory)
+            throw new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {Path}");
+    }
+
+    // Maps the exceptions of tar parsing and decompression to one user-facing message.
+    private T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is EndOfStreamException)
+        {
+            throw new InvalidCheckpointException($"{Path}: unexpected EOF", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or OverflowException or ArgumentException
+                                       or NotSupportedException)
+        {
+            throw new InvalidCheckpointException($"{Path}: archive/tar: invalid tar header", e);
+        }
+        catch (DecompressionException e)
+        {
+            throw new InvalidCheckpointException($"{Path}: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new CheckpointException($"read {Path}: {e.Message}", e);
+        }
+    }
+
+    private void Guard(Action action) => Guard(() => { action(); return 0; });
+
+    private static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).Take(200).ToArray());
+
+    private static CheckpointArchive OpenDirectory(string path, DirectoryInfo dir, ArchiveRequest request)
+    {
+        var archive = new CheckpointArchive(path, request, CompressionKind.None) { SupportsRandomAccess = true };
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+            IgnoreInaccessible = true,
+            ReturnSpecialDirectories = false,
+        };
+        var root = dir.FullName;
+        foreach (var file in dir.EnumerateFiles("*", options))
+        {
+            if (file.Attributes.HasFlag(FileAttributes.Device))
+                continue;
+            var name = System.IO.Path.GetRelativePath(root, file.FullName).Replace('\\', '/');
+            var member = new ArchiveMember(name, file.Length);
+            archive._members[name] = member;
+            archive._allRegular.Add(member);
+            var fullName = file.FullName;
+            archive._randomAccess[name] = () => archive.OpenDirectoryFile(fullName, member);
+            if (name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal))
+                archive.HasCheckpointDirectory = true;
+        }
+        archive.HasCheckpointDirectory |= Directory.Exists(System.IO.Path.Combine(root, ArchiveLayout.CheckpointDirectory));
+        archive.IsIndexComplete = true;
+        try
+        {
+            foreach (var member in archive._members.Values.ToList())
+            {
+                if (request.ConsumerFor(member.Name) is { } consumer)
+                    consumer.Consume(member, new RandomAccessStream(archive._randomAccess[member.Name]()), archive);
+            }
+            if (request.RequireCheckpointDirectory && !archive.HasCheckpointDirectory)
+                throw new MissingCheckpointDataException($"checkpoint directory is missing in the checkpoint directory: {path}");
+            return archive;
+        }
+        catch
+        {
+            archive.Dispose();
+            throw;
+        }
+    }
+
+    private RandomAccessData OpenDirectoryFile(string fullName, ArchiveMember member)
+    {
+        if (new FileInfo(fullName).LinkTarget != null)
+            throw new InvalidCheckpointException($"{Path}: {member.Name} is a symbolic link");
+        var handle = File.OpenHandle(fullName, FileMode.Open, FileAccess.Read, FileShare.Read);
+        lock (_owned)
+            _owned.Add(handle);
+        return new FileSegmentData(handle, 0, Math.Min(member.Size, RandomAccess.GetLength(handle)), BytesRead);
+    }
+
+    public void Dispose()
+    {
+        lock (_owned)
+        {
+            foreach (var d in _owned)
+                d.Dispose();
+            _owned.Clear();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Checkpointctl.Core.Archive;
+
+/// <summary>Read-only random access to a member's bytes, without holding them all in memory.</summary>
+public abstract class RandomAccessData
+{
+    public abstract long Length { get; }
+
+    /// <summary>Reads up to <c>destination.Length</c> bytes at <paramref name="offset"/>; returns the count read (0 at the end).</summary>
+    public abstract int ReadAt(long offset, Span<byte> destination);
+
+    /// <summary>Reads exactly <c>destination.Length</c> bytes or throws <see cref="InvalidCheckpointException"/>.</summary>
+    public void ReadExactlyAt(long offset, Span<byte> destination)
+    {
+        if (offset < 0 || offset > Length || destination.Length > Length - offset)
+            throw new InvalidCheckpointException($"read of {destination.Length} bytes at offset {offset} is past the end ({Length} bytes)");
+        while (!destination.IsEmpty)
+        {
+            var n = ReadAt(offset, destination);
+            if (n <= 0)
+                throw new InvalidCheckpointException("unexpected EOF");
+            offset += n;
+            destination = destination[n..];
+        }
+    }
+
+    public static RandomAccessData FromMemory(ReadOnlyMemory<byte> bytes) => new MemoryData(bytes);
+
+    private sealed class MemoryData(ReadOnlyMemory<byte> bytes) : RandomAccessData
+    {
+        public override long Length => bytes.Length;
+
+        public override int ReadAt(long offset, Span<byte> destination)
+        {
+            if (offset >= bytes.Length)
+                return 0;
+            var n = (int)Math.Min(destination.Length, bytes.Length - offset);
+            bytes.Span.Slice((int)offset, n).CopyTo(destination);
+            return n;
+        }
+    }
+}
+
+/// <summary>A window of a file, read with positional reads (no shared file position, safe to share).</summary>
+internal sealed class FileSegmentData(SafeFileHandle handle, long start, long length, ReadCounter counter) : RandomAccessData
+{
+    public override long Length => length;
+
+    public override int ReadAt(long offset, Span<byte> destination)
+    {
+        if (offset >= length)
+            return 0;
+        var want = (int)Math.Min(destination.Length, length - offset);
+        var n = RandomAccess.Read(handle, destination[..want], start + offset);
+        counter.Add(n);
+        return n;
+    }
+}
+
+/// <summary>A window of a seekable stream that is not a file (tests, embedding programs).</summary>
+internal sealed class StreamSegmentData(Stream stream, long start, long length, ReadCounter counter) : RandomAccessData
+{
+    public override long Length => length;
+
+    public override int ReadAt(long offset, Span<byte> destination)
+    {
+        if (offset >= length)
+            return 0;
+        var want = (int)Math.Min(destination.Length, length - offset);
+        lock (stream)
+        {
+            stream.Position = start + offset;
+            var n = stream.Read(destination[..want]);
+            counter.Add(n);
+            return n;
+        }
+    }
+}
+
+/// <summary>Counts the bytes read from an archive file, so tools and benchmarks can prove how little was read.</summary>
+public sealed class ReadCounter
+{
+    private long _bytes;
+    public long Bytes => Interlocked.Read(ref _bytes);
+    public void Add(long n) => Interlocked.Add(ref _bytes, n);
+}
+
+/// <summary>Passes reads through and counts them.</summary>
+internal sealed class CountingStream(Stream inner, ReadCounter counter) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => inner.CanSeek;
+    public override bool CanWrite => false;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = inner.Read(buffer);
+        counter.Add(n);
+        return n;
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>Serves bytes already peeked from an unseekable stream, then the rest of it.</summary>
+internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream rest) : Stream
+{
+    private int _pos;
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_pos < prefixLength)
+        {
+            var n = Math.Min(buffer.Length, prefixLength - _pos);
+            prefix.AsSpan(_pos, n).CopyTo(buffer);
+            _pos += n;
+            return n;
+        }
+        return rest.Read(buffer);
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            rest.Dispose();
+        base.Dispose(disposing);
+    }
+}

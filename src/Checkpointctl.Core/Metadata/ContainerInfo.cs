@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Checkpointctl.Core.Archive;
+
+namespace Checkpointctl.Core.Metadata;
+
+public enum ContainerEngine
+{
+    Podman,
+    CriO,
+    Containerd,
+}
+
+/// <summary>One network interface of a Podman container, from <c>network.status</c>.</summary>
+/// <param name="Ip">The last subnet's address in CIDR form, as upstream shows per interface.</param>
+public sealed record NetworkInterfaceInfo(string Name, string? Ip, string? Mac, string? Gateway)
+{
+    /// <summary>Every subnet's address without prefix length.</summary>
+    public IReadOnlyList<string> AllIps { get; init; } = [];
+}
+
+/// <summary>One Podman network with its interfaces sorted by name.</summary>
+public sealed record NetworkInfo(string Name, IReadOnlyList<NetworkInterfaceInfo> Interfaces);
+
+/// <summary>What is known of the checkpointed container, mapped per engine (reference §5.4).</summary>
+public sealed class ContainerInfo
+{
+    public const string ManagerAnnotation = "io.container.manager";
+
+    public required ContainerEngine Engine { get; init; }
+    public required ContainerConfig Config { get; init; }
+    public required SpecDump Spec { get; init; }
+    public required string Name { get; init; }
+    public required string Created { get; init; }
+    public GoTime Checkpointed { get; init; }
+    public string Namespace { get; init; } = "";
+    public string Pod { get; init; } = "";
+    public string Ip { get; init; } = "";
+    public string Mac { get; init; } = "";
+    public IReadOnlyList<NetworkInfo> Networks { get; init; } = [];
+
+    /// <summary>Annotations of spec.dump sorted by ordinal key.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Annotations =>
+        (Spec.Annotations ?? []).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+
+    public string EngineName => Engine switch
+    {
+        ContainerEngine.Podman => "Podman",
+        ContainerEngine.CriO => "CRI-O",
+        _ => "containerd",
+    };
+
+    /// <summary>The members this model is built from.</summary>
+    public static ArchiveRequest Request(bool withNetwork) => new()
+    {
+        Hold = withNetwork
+            ? [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus]
+            : [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump],
+    };
+
+    /// <summary>Reads config.dump, spec.dump and (if held) network.status.</summary>
+    /// <exception cref="CheckpointException">A file is missing or malformed, or CRI-O metadata is unusable.</exception>
+    public static ContainerInfo Read(CheckpointArchive archive)
+    {
+        var config = JsonInput.Deserialize(Require(archive, ArchiveLayout.ConfigDump).Span, MetadataJsonContext.Default.ContainerConfig, ArchiveLayout.ConfigDump);
+        var spec = JsonInput.Deserialize(Require(archive, ArchiveLayout.SpecDump).Span, MetadataJsonContext.Default.SpecDump, ArchiveLayout.SpecDump);
+        var created = ParseTime(config.CreatedTime);
+        var checkpointed = ParseTime(config.CheckpointedTime);
+        ParseTime(config.RestoredTime);
+        var annotations = spec.Annotations ?? [];
+        var manager = annotations.GetValueOrDefault(ManagerAnnotation);
+        switch (manager)
+        {
+            case "libpod":
+                var networks = archive.Contains(ArchiveLayout.NetworkStatus) ? ReadNetworks(archive.TryGetBytes(ArchiveLayout.NetworkStatus)) : [];
+                return new ContainerInfo
+                {
+                    Engine = ContainerEngine.Podman,
+                    Config = config,
+                    Spec = spec,
+                    Name = config.Name,
+                    Created = created.ToRfc3339(),
+                    Checkpointed = checkpointed,
+                    Networks = networks,
+                    Ip = string.Join(", ", networks.SelectMany(n => n.Interfaces).SelectMany(i => i.AllIps)),
+                    Mac = string.Join(", ", networks.SelectMany(n => n.Interfaces).Where(i => !string.IsNullOrEmpty(i.Mac)).Select(i => i.Mac)),
+                };
+            case "cri-o":
+                return new ContainerInfo
+                {
+                    Engine = ContainerEngine.CriO,
+                    Config = config,
+                    Spec = spec,
+                    Name = CrioName(annotations),
+                    Created = annotations.GetValueOrDefault("io.kubernetes.cri-o.Created", ""),
+                    Checkpointed = checkpointed,
+                    Namespace = annotations.GetValueOrDefault("io.kubernetes.pod.namespace", ""),
+                    Pod = annotations.GetValueOrDefault("io.kubernetes.pod.name", ""),
+                    Ip = annotations.GetValueOrDefault("io.kubernetes.cri-o.IP.0", ""),
+                };
+            default:
+                return new ContainerInfo
+                {
+                    Engine = ContainerEngine.Containerd,
+                    Config = config,
+                    Spec = spec,
+                    Name = annotations.GetValueOrDefault("io.kubernetes.cri.container-name", ""),
+                    Created = created.ToRfc3339(),
+                    Checkpointed = checkpointed,
+                    Namespace = annotations.GetValueOrDefault("io.kubernetes.cri.sandbox-namespace", ""),
+                    Pod = annotations.GetValueOrDefault("io.kubernetes.cri.sandbox-name", ""),
+                };
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Require(CheckpointArchive archive, string name) =>
+        archive.TryGetBytes(name) ?? throw new MissingCheckpointDataException($"open {name}: no such file or directory");
+
+    private static GoTime ParseTime(string? text)
+    {
+        try
+        {
+            return GoTime.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidCheckpointException($"failed to unmarshal {ArchiveLayout.ConfigDump}: {e.Message}", e);
+        }
+    }
+
+    private static string CrioName(Dictionary<string, string> annotations)
+    {
+        var json = annotations.GetValueOrDefault("io.kubernetes.cri-o.Metadata", "");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        try
+        {
+            var metadata = JsonSerializer.Deserialize(bytes, MetadataJsonContext.Default.CrioMetadata);
+            return metadata?.Name ?? "";
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidCheckpointException(
+                $"getting container checkpoint information failed: failed to read io.kubernetes.cri-o.Metadata: {JsonInput.Describe(bytes, e)}", e);
+        }
+    }
+
+    // A broken or CNI-era network.status is ignored, as upstream does.
+    private static IReadOnlyList<NetworkInfo> ReadNetworks(ReadOnlyMemory<byte>? bytes)
+    {
+        if (bytes is not { } json)
+            return [];
+        Dictionary<string, NetworkStatusEntry>? status;
+        try
+        {
+            status = JsonSerializer.Deserialize(json.Span, MetadataJsonContext.Default.DictionaryStringNetworkStatusEntry);
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+        if (status == null)
+            return [];
+        var networks = new List<NetworkInfo>();
+        foreach (var (name, entry) in status.OrderBy(n => n.Key, StringComparer.Ordinal))
+        {
+            var interfaces = new List<NetworkInterfaceInfo>();
+            foreach (var (ifName, iface) in (entry?.Interfaces ?? []).OrderBy(i => i.Key, StringComparer.Ordinal))
+            {
+                var last = iface?.Subnets is { Count: > 0 } subnets ? subnets[^1] : null;
+                interfaces.Add(new NetworkInterfaceInfo(ifName, last?.IpNet, iface?.MacAddress, last?.Gateway)
+                {
+                    AllIps = (iface?.Subnets ?? []).Select(s => StripPrefix(s?.IpNet)).Where(ip => ip.Length > 0).ToList(),
+                });
+            }
+            networks.Add(new NetworkInfo(name, interfaces));
+        }
+        return networks;
+    }
+
+    private static string StripPrefix(string? ipNet)
+    {
+        if (string.IsNullOrEmpty(ipNet))
+            return "";
+        var slash = ipNet.IndexOf('/');
+        return slash < 0 ? ipNet : ipNet[..slash];
+    }
+}

@@ -1,0 +1,1 @@
+namespace Checkpointctl.Cli; static class Program { static int Main() => 0; }
