@@ -1,1 +1,25 @@
-namespace Checkpointctl.Cli; static class Program { static int Main() => 0; }
+namespace Checkpointctl.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        var stderr = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
+        try
+        {
+            return CliApp.Run(args, stdout, stderr);
+        }
+        finally
+        {
+            try
+            {
+                stdout.Flush();
+            }
+            catch (IOException)
+            {
+                // stdout closed early (e.g. piped into head): nothing more to say.
+            }
+        }
+    }
+}

@@ -57,9 +57,9 @@ public sealed class ContainerInfo
             : [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump],
     };
 
-    /// <summary>Reads config.dump, spec.dump and (if held) network.status.</summary>
+    /// <summary>Reads config.dump, spec.dump and, when <paramref name="withNetwork"/>, network.status.</summary>
     /// <exception cref="CheckpointException">A file is missing or malformed, or CRI-O metadata is unusable.</exception>
-    public static ContainerInfo Read(CheckpointArchive archive)
+    public static ContainerInfo Read(CheckpointArchive archive, bool withNetwork = false)
     {
         var config = JsonInput.Deserialize(Require(archive, ArchiveLayout.ConfigDump).Span, MetadataJsonContext.Default.ContainerConfig, ArchiveLayout.ConfigDump);
         var spec = JsonInput.Deserialize(Require(archive, ArchiveLayout.SpecDump).Span, MetadataJsonContext.Default.SpecDump, ArchiveLayout.SpecDump);
@@ -71,7 +71,7 @@ public sealed class ContainerInfo
         switch (manager)
         {
             case "libpod":
-                var networks = archive.Contains(ArchiveLayout.NetworkStatus) ? ReadNetworks(archive.TryGetBytes(ArchiveLayout.NetworkStatus)) : [];
+                var networks = withNetwork ? ReadNetworks(archive.TryGetBytes(ArchiveLayout.NetworkStatus)) : [];
                 return new ContainerInfo
                 {
                     Engine = ContainerEngine.Podman,

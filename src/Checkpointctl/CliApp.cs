@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Reflection;
+using Checkpointctl.Cli.Commands;
+using Checkpointctl.Core;
+
+namespace Checkpointctl.Cli;
+
+/// <summary>
+/// The command tree, cobra-compatible help and error messages, and the single place where errors become
+/// <c>Error: message</c> on stderr with exit code 1.
+/// </summary>
+public static class CliApp
+{
+    public const string Name = "checkpointctl";
+    private const string ShortHelp = "checkpointctl is a tool to read and manipulate checkpoint archives";
+    private const string LongHelp = ShortHelp + " as created by Podman, CRI-O and containerd";
+
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Runs one command line; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var context = new CliContext(stdout, stderr);
+        List<CliCommand> commands = [new ShowCommand()];
+        var root = new RootCommand(LongHelp);
+        root.Options.Clear();
+        root.Directives.Clear();
+        var help = new Option<bool>("--help", "-h") { Recursive = true };
+        var version = new Option<bool>("--version", "-v");
+        root.Options.Add(help);
+        root.Options.Add(version);
+        var helpCommand = new Command("help", "Help about any command");
+        var helpTopic = new Argument<string[]>("command") { Arity = ArgumentArity.ZeroOrMore };
+        helpCommand.Arguments.Add(helpTopic);
+        root.Subcommands.Add(helpCommand);
+        foreach (var c in commands)
+            root.Subcommands.Add(c.Command);
+        // Actions are dispatched here, not by System.CommandLine; these only stop "Required command was not provided".
+        root.SetAction(_ => 0);
+        helpCommand.SetAction(_ => 0);
+        foreach (var c in commands)
+            c.Command.SetAction(_ => 0);
+
+        try
+        {
+            var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true, ResponseFileTokenReplacer = null });
+            var target = commands.FirstOrDefault(c => c.Command == parse.CommandResult.Command);
+            if (parse.GetValue(help))
+            {
+                Help.Write(stdout, target, commands);
+                return 0;
+            }
+            if (parse.Errors.Count > 0 || UnknownFlag(parse) != null)
+                throw new UsageException(ParseErrorMessage(parse, target));
+            if (parse.CommandResult.Command == helpCommand)
+            {
+                var topic = parse.GetValue(helpTopic) ?? [];
+                var about = commands.FirstOrDefault(c => topic.Length > 0 && c.Name == topic[0]);
+                if (topic.Length > 0 && about == null)
+                {
+                    stdout.Write($"Unknown help topic [`{string.Join(' ', topic)}`]\n");
+                    Help.Write(stdout, null, commands, usageOnly: true);
+                    return 0;
+                }
+                Help.Write(stdout, about, commands);
+                return 0;
+            }
+            if (target == null)
+            {
+                if (parse.GetValue(version))
+                {
+                    stdout.Write($"{Name} version {Version}\n");
+                    return 0;
+                }
+                Help.Write(stdout, null, commands);
+                return 0;
+            }
+            return target.Execute(parse, context);
+        }
+        catch (UsageException e) when (e.Message.StartsWith("unknown command", StringComparison.Ordinal))
+        {
+            stderr.Write($"Error: {e.Message}\nRun '{Name} --help' for usage.\n");
+            return 1;
+        }
+        catch (Exception e) when (e is UsageException or CheckpointException or IOException or UnauthorizedAccessException)
+        {
+            stderr.Write($"Error: {OneLine(e.Message)}\n");
+            return 1;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect of ours, not of the input: still one line, never a stack trace.
+            stderr.Write($"Error: internal error ({e.GetType().Name}): {OneLine(e.Message)}\n");
+            return 1;
+        }
+    }
+
+    // System.CommandLine takes an unknown "--x" as a positional argument when a command accepts any; cobra rejects it.
+    private static string? UnknownFlag(ParseResult parse)
+    {
+        foreach (var token in parse.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash)
+                return null;
+            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
+                return token.Value;
+        }
+        return null;
+    }
+
+    // Cobra's wording for the parse errors scripts see most.
+    private static string ParseErrorMessage(ParseResult parse, CliCommand? target)
+    {
+        if (UnknownFlag(parse) is { } unknown)
+            return unknown.StartsWith("--", StringComparison.Ordinal) ? $"unknown flag: {unknown.Split('=')[0]}" : $"unknown shorthand flag: '{unknown[1]}' in {unknown}";
+        foreach (var token in parse.UnmatchedTokens)
+        {
+            if (token.StartsWith("--", StringComparison.Ordinal))
+                return $"unknown flag: {token.Split('=')[0]}";
+            if (token.StartsWith('-') && token.Length > 1)
+                return $"unknown shorthand flag: '{token[1]}' in {token}";
+            if (target == null)
+                return $"unknown command \"{token}\" for \"{Name}\"";
+        }
+        foreach (var error in parse.Errors)
+        {
+            if (error.SymbolResult is OptionResult option)
+            {
+                var flag = option.Option.Name;
+                var value = option.Tokens.Count > 0 ? option.Tokens[0].Value : null;
+                if (value == null)
+                    return $"flag needs an argument: {flag}";
+                var names = string.Join(", ", option.Option.Aliases.Order(StringComparer.Ordinal).Append(flag));
+                return $"invalid argument \"{value}\" for \"{names}\" flag: {error.Message}";
+            }
+        }
+        return parse.Errors[0].Message;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}
