@@ -327,11 +327,14 @@ public sealed class CheckpointArchive : IDisposable
             ReturnSpecialDirectories = false,
         };
         var root = dir.FullName;
+        // A bare CRIU image directory (as `criu dump -D` writes it) is served as the archive's checkpoint/ directory.
+        var bare = !Directory.Exists(System.IO.Path.Combine(root, ArchiveLayout.CheckpointDirectory))
+                   && (File.Exists(System.IO.Path.Combine(root, "inventory.img")) || File.Exists(System.IO.Path.Combine(root, "pstree.img")));
         foreach (var file in dir.EnumerateFiles("*", options))
         {
             if (file.Attributes.HasFlag(FileAttributes.Device))
                 continue;
-            var name = System.IO.Path.GetRelativePath(root, file.FullName).Replace('\\', '/');
+            var name = (bare ? ArchiveLayout.CheckpointPrefix : "") + System.IO.Path.GetRelativePath(root, file.FullName).Replace('\\', '/');
             var member = new ArchiveMember(name, file.Length);
             archive._members[name] = member;
             archive._allRegular.Add(member);

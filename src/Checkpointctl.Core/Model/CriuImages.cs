@@ -1,0 +1,114 @@
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Criu;
+using Checkpointctl.Core.Criu.Images;
+using Google.Protobuf;
+
+namespace Checkpointctl.Core.Model;
+
+/// <summary>
+/// Typed access to the CRIU images of a checkpoint (the archive's <c>checkpoint/</c> directory). Images are decoded
+/// on demand from the members the command's request held, and decoded once.
+/// </summary>
+public sealed class CriuImages(CheckpointArchive archive)
+{
+    /// <summary>Page sizes a checkpoint may have been dumped with; the one that fits the pages file is used.</summary>
+    private static readonly int[] PageSizes = [4096, 16384, 65536];
+
+    private readonly Dictionary<string, object> _cache = new(StringComparer.Ordinal);
+
+    public CheckpointArchive Archive { get; } = archive;
+
+    /// <summary>Archive patterns for the images a process tree needs.</summary>
+    public static IReadOnlyList<MemberPattern> ProcessTreeImages { get; } =
+        [ArchiveLayout.Image("pstree.img"), ArchiveLayout.Image("core-*.img")];
+
+    /// <summary>Archive patterns for the images memory analysis needs (without pages).</summary>
+    public static IReadOnlyList<MemberPattern> MemoryMapImages { get; } =
+        [ArchiveLayout.Image("mm-*.img"), ArchiveLayout.Image("pagemap-*.img")];
+
+    /// <summary>Archive patterns for open files.</summary>
+    public static IReadOnlyList<MemberPattern> FileImages { get; } =
+        [ArchiveLayout.Image("files.img"), ArchiveLayout.Image("fs-*.img"), ArchiveLayout.Image("ids-*.img"), ArchiveLayout.Image("fdinfo-*.img")];
+
+    public bool Has(string image) => Archive.Contains(ArchiveLayout.Image(image));
+
+    public IReadOnlyList<PstreeEntry> Pstree() => Cached("pstree.img", r => r.ReadAll(PstreeEntry.Parser), CriuMagic.Pstree);
+
+    public CoreEntry Core(uint tid) => Cached($"core-{tid}.img", r => r.Read(CoreEntry.Parser), CriuMagic.Core);
+
+    public MmEntry Mm(uint pid) => Cached($"mm-{pid}.img", r => r.Read(MmEntry.Parser), CriuMagic.Mm);
+
+    public TaskKobjIdsEntry Ids(uint pid) => Cached($"ids-{pid}.img", r => r.Read(TaskKobjIdsEntry.Parser), CriuMagic.Ids);
+
+    public FsEntry Fs(uint pid) => Cached($"fs-{pid}.img", r => r.Read(FsEntry.Parser), CriuMagic.Fs);
+
+    public IReadOnlyList<FdinfoEntry> Fdinfo(uint filesId) => Cached($"fdinfo-{filesId}.img", r => r.ReadAll(FdinfoEntry.Parser), CriuMagic.Fdinfo);
+
+    public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);
+
+    /// <summary><c>files.img</c> by file id (a later duplicate id wins, as in CRIU's lookup table).</summary>
+    public IReadOnlyDictionary<uint, FileEntry> Files() => Cached("files.img", r =>
+    {
+        var files = new Dictionary<uint, FileEntry>();
+        foreach (var f in r.ReadAll(FileEntry.Parser))
+            files[f.Id] = f;
+        return files;
+    }, CriuMagic.Files);
+
+    /// <summary>The pagemap of a process (page size checked against its pages file when that is available).</summary>
+    public Pagemap Pagemap(uint pid)
+    {
+        var name = $"pagemap-{pid}.img";
+        if (_cache.TryGetValue(name, out var cached))
+            return (Pagemap)cached;
+        var bytes = Image(name);
+        var pagemap = Criu.Pagemap.Decode(name, bytes);
+        var pages = Archive.TryGetMember(ArchiveLayout.Image(pagemap.PagesImageName), out var m) ? m.Size : -1;
+        if (pages >= 0 && pagemap.PresentPages > 0 && pages != (long)pagemap.PresentPages * pagemap.PageSize)
+        {
+            foreach (var size in PageSizes)
+            {
+                if (pages == (long)pagemap.PresentPages * size)
+                {
+                    pagemap = Criu.Pagemap.Decode(name, bytes, size);
+                    break;
+                }
+            }
+        }
+        _cache[name] = pagemap;
+        return pagemap;
+    }
+
+    /// <summary>The memory of a process, read in place from its pages file.</summary>
+    /// <exception cref="MissingCheckpointDataException">The pagemap or pages image is missing.</exception>
+    public ProcessMemory Memory(uint pid)
+    {
+        var pagemap = Pagemap(pid);
+        var member = ArchiveLayout.Image(pagemap.PagesImageName);
+        if (!Archive.Contains(member))
+            throw Missing(pagemap.PagesImageName);
+        var pages = Archive.TryOpenRandomAccess(member)
+            ?? throw new InvalidOperationException($"{member} was neither held nor randomly accessible");
+        return new ProcessMemory(pagemap, pages);
+    }
+
+    /// <summary>The raw bytes of an image, or a "no such file" error in upstream's words.</summary>
+    public ReadOnlyMemory<byte> Image(string image) =>
+        Archive.TryGetBytes(ArchiveLayout.Image(image)) ?? throw Missing(image);
+
+    public static MissingCheckpointDataException Missing(string image) =>
+        new($"error opening binary file: open {ArchiveLayout.Image(image)}: no such file or directory");
+
+    private T Cached<T>(string image, Func<CriuImageReader, T> decode, uint magic) where T : class
+    {
+        if (_cache.TryGetValue(image, out var cached))
+            return (T)cached;
+        var value = decode(CriuImageReader.Open(image, Image(image), magic));
+        _cache[image] = value;
+        return value;
+    }
+
+    /// <summary>Decodes a single-entry image that is not under <c>checkpoint/</c> (e.g. <c>stats-dump</c>).</summary>
+    public static T ReadSingle<T>(string name, ReadOnlyMemory<byte> bytes, uint magic, MessageParser<T> parser) where T : IMessage<T> =>
+        CriuImageReader.Open(name, bytes, magic).Read(parser);
+}

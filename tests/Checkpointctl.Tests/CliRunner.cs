@@ -1,0 +1,29 @@
+using Checkpointctl.Cli;
+
+namespace Checkpointctl.Tests;
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>Runs the real command tree in process with captured output.</summary>
+public static class CliRunner
+{
+    public static CliResult Run(params string[] args)
+    {
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        var code = CliApp.Run(args, stdout, stderr);
+        return new CliResult(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Asserts the upstream error convention: exactly one <c>Error:</c> line, exit 1, nothing on stdout.</summary>
+    public static string AssertError(CliResult result)
+    {
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        Assert.StartsWith("Error: ", result.Stderr);
+        Assert.EndsWith("\n", result.Stderr);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.DoesNotContain("   at ", result.Stderr);
+        return result.Stderr[7..^1];
+    }
+}
