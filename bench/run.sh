@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmarks the NativeAOT checkpointctl against cat / gzip -dc / zstd -dc on 1 GiB archives.
+# Everything it writes goes to bench/out/ (gitignored): artifacts/, bin/, data/.
+# Usage: bench/run.sh            (MIB=1024 and RUNS=3 can be overridden from the environment)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+out=$here/out
+data=$out/data
+mib=${MIB:-1024}
+runs=${RUNS:-3}
+fixture=/work/shared/fixtures/wrapped/piggie-podman.tar
+small=/work/shared/fixtures/archives/simple-none.tar
+ctl=$out/bin/checkpointctl
+gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
+
+for tool in gzip zstd; do
+  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
+if [[ ! -x /usr/bin/time ]]; then
+  [[ $(id -u) == 0 ]] || { echo "install the 'time' package" >&2; exit 1; }
+  apt-get install -y -qq time >/dev/null
+fi
+
+cd "$repo"
+echo "== build generator (Release)"
+dotnet build bench/Checkpointctl.Bench -c Release --artifacts-path "$out/artifacts" -v:q -nologo | grep -v '^$' || true
+[[ -x $gen ]] || { echo "generator build failed" >&2; exit 1; }
+
+echo "== publish NativeAOT checkpointctl (see bench/PUBLISH.md)"
+dotnet publish src/Checkpointctl -c Release -r linux-x64 --artifacts-path "$out/artifacts" -o "$out/bin" -v:q -nologo | grep -v '^$' || true
+[[ -x $ctl ]] || { echo "publish failed" >&2; exit 1; }
+
+if [[ -f $data/big.tar && -f $data/big.tar.gz && -f $data/big.tar.zst ]]; then
+  echo "== data present in $data (delete it to regenerate)"
+else
+  echo "== generate ${mib} MiB archives into $data"
+  "$gen" gen --fixture "$fixture" --mib "$mib" --pid 1 --out "$data"
+fi
+ls -l "$data"
+
+# measure CMD...: best wall-clock of $runs runs (ms, from date +%s%N) and that run's peak RSS (KiB, GNU time %M).
+# stdout of CMD goes to /dev/null; a failing command aborts the script.
+measure() {
+  local best='' best_rss='' i t0 t1 ms rss
+  for ((i = 0; i < runs; i++)); do
+    t0=$(date +%s%N)
+    rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
+    t1=$(date +%s%N)
+    ms=$(( (t1 - t0) / 1000 ))
+    if [[ -z $best || $ms -lt $best ]]; then best=$ms best_rss=$rss; fi
+  done
+  echo "$best $best_rss"
+}
+
+declare -a rows=()
+row() { # label ours-cmd-string reference-cmd-string  (strings split on spaces; paths have none)
+  local label=$1 res
+  # shellcheck disable=SC2086
+  res=$(measure $2)
+  read -r o_us o_rss <<<"$res"
+  if [[ -n ${3:-} ]]; then
+    # shellcheck disable=SC2086
+    res=$(measure $3)
+    read -r r_us r_rss <<<"$res"
+    ratio=$(awk -v a="$o_us" -v b="$r_us" 'BEGIN { printf "%.2f", a / b }')
+  else
+    r_us='' r_rss='' ratio='-'
+  fi
+  rows+=("$(printf '%-22s %10s %9s %10s %9s %7s' "$label" \
+    "$(awk -v u="$o_us" 'BEGIN { printf "%.3f", u / 1e6 }')" "$((o_rss / 1024))" \
+    "$( [[ -n $r_us ]] && awk -v u="$r_us" 'BEGIN { printf "%.3f", u / 1e6 }' || echo -)" \
+    "$( [[ -n $r_rss ]] && echo $((r_rss / 1024)) || echo -)" "$ratio")")
+}
+
+echo "== warm the page cache"
+cat "$data"/big.tar "$data"/big.tar.gz "$data"/big.tar.zst >/dev/null
+
+echo "== timing (best of $runs)"
+row "-v vs true"           "$ctl -v"                         "/bin/true"
+row "show small"           "$ctl show $small"                ""
+row "tar: show vs cat"     "$ctl show $data/big.tar"         "cat $data/big.tar"
+row "gz: show vs gzip -dc" "$ctl show $data/big.tar.gz"      "gzip -dc $data/big.tar.gz"
+row "zst: show vs zstd -dc" "$ctl show $data/big.tar.zst"    "zstd -dc $data/big.tar.zst"
+
+echo
+printf '%-22s %10s %9s %10s %9s %7s\n' "case" "ours_s" "ours_MiB" "ref_s" "ref_MiB" "ratio"
+printf '%s\n' "${rows[@]}"
+
+echo
+echo "== bytes read by show (count-read, core library)"
+for f in big.tar big.tar.gz big.tar.zst; do
+  printf '%-12s size=%-12s %s\n' "$f" "$(stat -c %s "$data/$f")" "$("$gen" count-read --archive "$data/$f")"
+done
+
+echo
+echo "== output check"
+status=0
+expected_row=$("$ctl" show "$data/big.tar" | tail -n 1)
+echo "$expected_row"
+if ! grep -Eq '^piggie-ctr +docker.io/library/busybox:latest +0aea716c53bf +runc +2025-11-30T05:19:58Z +Podman +1\.0 GiB +10\.0 KiB *$' <<<"$expected_row"; then
+  echo "FAIL: unexpected show row for big.tar" >&2; status=1
+fi
+for f in big.tar.gz big.tar.zst; do
+  if [[ $("$ctl" show "$data/$f" | tail -n 1) != "$expected_row" ]]; then
+    echo "FAIL: show $f differs from show big.tar" >&2; status=1
+  fi
+done
+
+echo "== temp-file check (TMPDIR = fresh empty dir)"
+tmpcheck=$(mktemp -d "$out/tmpcheck.XXXXXX")
+for f in big.tar big.tar.gz big.tar.zst; do
+  TMPDIR=$tmpcheck "$ctl" show "$data/$f" >/dev/null
+done
+if [[ -n $(ls -A "$tmpcheck") ]]; then
+  echo "FAIL: files left in TMPDIR:" >&2; ls -la "$tmpcheck" >&2; status=1
+else
+  echo "TMPDIR stayed empty"
+fi
+rmdir "$tmpcheck" 2>/dev/null || rm -rf "$tmpcheck"
+exit $status

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs `checkpointctl show` on the bundled example archive (a real Podman 4.3 / CRIU 4.2 checkpoint, zstd).
+set -euo pipefail
+cd "$(dirname "$0")"
+exec dotnet run --project src/Checkpointctl -c Release -- show examples/simple-zstd.tar.zst "$@"

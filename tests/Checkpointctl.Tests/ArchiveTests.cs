@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Analysis;
+
+namespace Checkpointctl.Tests;
+
+public class ArchiveTests
+{
+    public static TheoryData<string> PodmanArchives()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(TestPaths.Fixtures, "archives"), "*.listing.txt").Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(f)[..^".listing.txt".Length]);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PodmanArchives))]
+    public void Members_and_sizes_match_tar_listing(string name)
+    {
+        var expected = new List<(string, long)>();
+        foreach (var line in File.ReadLines(TestPaths.Archive(name + ".listing.txt")))
+        {
+            var m = Regex.Match(line, @"^-\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+(.+)$");
+            if (m.Success)
+                expected.Add((m.Groups[2].Value, long.Parse(m.Groups[1].Value)));
+        }
+        foreach (var seekable in new[] { true, false })
+        {
+            var path = TestPaths.Archive(name);
+            Stream stream = seekable ? File.OpenRead(path) : new NonSeekableStream(File.OpenRead(path));
+            using var archive = CheckpointArchive.Read(path, stream, new ArchiveRequest { NeedIndex = true });
+            Assert.True(archive.IsIndexComplete);
+            Assert.Equal(expected, archive.Members.Select(m => (m.Name, m.Size)));
+        }
+    }
+
+    [Fact]
+    public void Plain_tar_show_reads_headers_and_the_two_json_files_only()
+    {
+        var path = TestPaths.Wrapped("piggie-podman.tar");
+        using var archive = CheckpointArchive.Open(path, CheckpointOverview.Request);
+        CheckpointOverview.FromArchive(archive);
+        Assert.True(archive.SupportsRandomAccess);
+        // 79 members: one 512-byte header (+ PAX headers) each, plus config.dump and spec.dump.
+        Assert.InRange(archive.BytesRead.Bytes, 1000, 100 * 1024);
+        Assert.True(archive.BytesRead.Bytes < new FileInfo(path).Length / 8);
+    }
+
+    [Fact]
+    public void Streaming_pass_stops_once_exact_members_are_found()
+    {
+        var path = TestPaths.Wrapped("pytree-containerd.tar.gz");
+        using var full = CheckpointArchive.Open(path, new ArchiveRequest { NeedIndex = true });
+        using var early = CheckpointArchive.Open(path, new ArchiveRequest { Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.Image("core-7032.img")] });
+        Assert.False(early.IsIndexComplete);
+        Assert.True(early.BytesRead.Bytes < full.BytesRead.Bytes / 2, $"{early.BytesRead.Bytes} vs {full.BytesRead.Bytes}");
+        Assert.NotNull(early.TryGetBytes(ArchiveLayout.SpecDump));
+    }
+
+    [Fact]
+    public void Globs_match_within_one_segment_and_never_by_substring()
+    {
+        MemberPattern core = "checkpoint/core-*.img";
+        Assert.True(core.Matches("checkpoint/core-1.img"));
+        Assert.False(core.Matches("checkpoint/x/core-1.img"));
+        Assert.False(core.Matches("xcheckpoint/core-1.img"));
+        Assert.False(core.Matches("checkpoint/core-1.img.bak"));
+        MemberPattern spec = "spec.dump";
+        Assert.False(spec.Matches("x/spec.dump"));
+        Assert.False(spec.Matches("evil-spec.dump"));
+    }
+
+    [Theory]
+    [InlineData("bzip2")]
+    [InlineData("xz")]
+    public void Bzip2_and_xz_are_detected_by_magic(string tool)
+    {
+        using var dir = new ScratchDir();
+        var tar = TestArchive.Minimal().WriteTo(dir.Path, "a.tar");
+        Process.Start(new ProcessStartInfo(tool, ["-k", tar]))!.WaitForExit();
+        var compressed = tar + (tool == "xz" ? ".xz" : ".bz2");
+        var renamed = Path.Combine(dir.Path, "no-extension");
+        File.Move(compressed, renamed);
+        var overview = CheckpointOverview.Read(renamed);
+        Assert.Equal("test-ctr", overview.Container.Name);
+        Assert.Equal("2026-01-02T03:04:05+01:00", overview.Container.Created);
+        using var archive = CheckpointArchive.Open(renamed, new ArchiveRequest());
+        Assert.Equal(tool == "xz" ? CompressionKind.Xz : CompressionKind.Bzip2, archive.Compression);
+    }
+
+    [Fact]
+    public void Archive_without_directory_entries_is_accepted()
+    {
+        using var dir = new ScratchDir();
+        var path = TestArchive.Minimal().Without("checkpoint/").WriteTo(dir.Path, "nodirs.tar", TestArchive.Zstd);
+        Assert.Equal(0, CliRunner.Run("show", path).ExitCode);
+    }
+
+    [Fact]
+    public void Symlinks_named_like_needed_files_are_not_followed()
+    {
+        using var dir = new ScratchDir();
+        var path = TestArchive.Minimal().Without("config.dump")
+            .Link("config.dump", System.Formats.Tar.TarEntryType.SymbolicLink, "/etc/passwd")
+            .WriteTo(dir.Path, "link.tar");
+        Assert.Equal("open config.dump: no such file or directory", CliRunner.AssertError(CliRunner.Run("show", path)));
+    }
+
+    [Fact]
+    public void Leading_dot_slash_is_dropped_and_duplicates_keep_the_last()
+    {
+        using var dir = new ScratchDir();
+        var path = TestArchive.Minimal().Without("config.dump")
+            .File("./config.dump", "{}")
+            .File("config.dump", TestArchive.Config)
+            .WriteTo(dir.Path, "dup.tar.gz", TestArchive.Gzip);
+        Assert.Equal("test-ctr", CheckpointOverview.Read(path).Container.Name);
+    }
+
+    [Fact]
+    public void A_member_over_the_limit_is_a_clear_error()
+    {
+        using var dir = new ScratchDir();
+        var path = TestArchive.Minimal().File("checkpoint/big.img", new byte[4096]).WriteTo(dir.Path, "big.tar.zst", TestArchive.Zstd);
+        var e = Assert.Throws<Checkpointctl.Core.InvalidCheckpointException>(() =>
+            CheckpointArchive.Open(path, new ArchiveRequest { Hold = [ArchiveLayout.Image("*")], MaxMemberBytes = 1024 }));
+        Assert.Contains("member checkpoint/big.img is 4096 bytes, larger than", e.Message);
+    }
+}
