@@ -159,3 +159,56 @@ public class CriuDecodeTests
         }
     }
 }
+
+/// <summary>Images whose entries are followed by raw payload are walked correctly (format doc §1.5).</summary>
+public class CriuPayloadTests
+{
+    [Fact]
+    public void Pipe_data_payloads_are_skipped_to_the_next_entry()
+    {
+        using var archive = CheckpointArchive.Open(TestPaths.Criu("py-tree"), new ArchiveRequest { Hold = [ArchiveLayout.Image("*")] });
+        var pipes = new CriuImages(archive).PipesData();
+        var oracle = JsonDocument.Parse(File.ReadAllText(TestPaths.Criu("py-tree.crit") + "/pipes-data.img.decode.json")).RootElement.GetProperty("entries");
+        Assert.Equal(oracle.GetArrayLength(), pipes.Count);
+        for (var i = 0; i < pipes.Count; i++)
+        {
+            Assert.Equal(oracle[i].GetProperty("pipe_id").GetUInt32(), pipes[i].Entry.PipeId);
+            Assert.Equal((int)oracle[i].GetProperty("bytes").GetUInt32(), pipes[i].Data.Length);
+        }
+    }
+
+    [Fact]
+    public void Payload_bytes_are_returned_and_the_next_entry_found()
+    {
+        using var dir = new ScratchDir();
+        var image = new MemoryStream();
+        image.Write(BitConverter.GetBytes(CriuMagic.ImgCommon));
+        image.Write(BitConverter.GetBytes(CriuMagic.PipesData));
+        foreach (var (id, data) in new[] { (7u, "abc"), (9u, ""), (11u, "hello") })
+        {
+            var entry = new PipeDataEntry { PipeId = id, Bytes = (uint)data.Length, Size = 4096 }.ToByteArray();
+            image.Write(BitConverter.GetBytes((uint)entry.Length));
+            image.Write(entry);
+            image.Write(System.Text.Encoding.ASCII.GetBytes(data));
+        }
+        File.WriteAllBytes(Path.Combine(dir.Path, "pstree.img"), []);
+        File.WriteAllBytes(Path.Combine(dir.Path, "pipes-data.img"), image.ToArray());
+        using var archive = CheckpointArchive.Open(dir.Path, new ArchiveRequest { Hold = [ArchiveLayout.Image("*")] });
+        var pipes = new CriuImages(archive).PipesData();
+        Assert.Equal(["7:abc", "9:", "11:hello"], pipes.Select(p => $"{p.Entry.PipeId}:{System.Text.Encoding.ASCII.GetString(p.Data.Span)}"));
+    }
+
+    [Theory]
+    [InlineData(0x28e0cu)]
+    [InlineData(0x29229u)]
+    public void Tcp_stream_queues_follow_the_entry(uint inode)
+    {
+        using var archive = CheckpointArchive.Open(TestPaths.Criu("piggie"), new ArchiveRequest { Hold = [ArchiveLayout.Image("*")] });
+        var (entry, inq, outq) = new CriuImages(archive).TcpStream(inode);
+        var oracle = JsonDocument.Parse(File.ReadAllText(TestPaths.Criu("piggie.crit") + $"/tcp-stream-{inode:x}.img.decode.json")).RootElement.GetProperty("entries")[0];
+        Assert.Equal(oracle.GetProperty("inq_len").GetUInt32(), entry.InqLen);
+        Assert.Equal(oracle.GetProperty("outq_len").GetUInt32(), entry.OutqLen);
+        Assert.Equal((int)entry.InqLen, inq.Length);
+        Assert.Equal((int)entry.OutqLen, outq.Length);
+    }
+}

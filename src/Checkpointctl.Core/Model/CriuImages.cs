@@ -55,6 +55,31 @@ public sealed class CriuImages(CheckpointArchive archive)
         return files;
     }, CriuMagic.Files);
 
+    /// <summary><c>pipes-data.img</c>: each pipe's buffered bytes follow its entry (format doc §1.5).</summary>
+    public IReadOnlyList<(PipeDataEntry Entry, ReadOnlyMemory<byte> Data)> PipesData() =>
+        Cached("pipes-data.img", r => WithPayloads(r, PipeDataEntry.Parser, e => e.Bytes), CriuMagic.PipesData);
+
+    /// <summary><c>sk-queues.img</c>: one queued packet of a unix socket follows each entry.</summary>
+    public IReadOnlyList<(SkPacketEntry Entry, ReadOnlyMemory<byte> Data)> SocketQueues() =>
+        Cached("sk-queues.img", r => WithPayloads(r, SkPacketEntry.Parser, e => e.Length), CriuMagic.SkQueues);
+
+    /// <summary><c>tcp-stream-&lt;inode hex&gt;.img</c>: the receive queue then the send queue follow the entry.</summary>
+    public (TcpStreamEntry Entry, ReadOnlyMemory<byte> InQueue, ReadOnlyMemory<byte> OutQueue) TcpStream(uint inode) =>
+        Cached($"tcp-stream-{inode:x}.img", r =>
+        {
+            var entry = r.Read(TcpStreamEntry.Parser);
+            return Tuple.Create(entry, r.ReadPayload(entry.InqLen), r.ReadPayload(entry.OutqLen));
+        }, CriuMagic.TcpStream).ToValueTuple();
+
+    private static List<(T, ReadOnlyMemory<byte>)> WithPayloads<T>(CriuImageReader reader, MessageParser<T> parser, Func<T, uint> payloadLength)
+        where T : IMessage<T>
+    {
+        var list = new List<(T, ReadOnlyMemory<byte>)>();
+        while (reader.TryRead(parser, out var entry))
+            list.Add((entry, reader.ReadPayload(payloadLength(entry))));
+        return list;
+    }
+
     /// <summary>The pagemap of a process (page size checked against its pages file when that is available).</summary>
     public Pagemap Pagemap(uint pid)
     {
