@@ -164,8 +164,7 @@ public sealed class CheckpointArchive : IDisposable
             }
             else
             {
-                Stream raw = counted.CanSeek ? Rewind(counted) : new PrefixedStream(head, headLength, counted);
-                archive.Stream(raw, kind);
+                archive.Stream(new PrefixedStream(head, headLength, counted), kind);
             }
             archive.CheckCheckpointDirectory();
             return archive;
@@ -175,12 +174,6 @@ public sealed class CheckpointArchive : IDisposable
             archive.Dispose();
             throw;
         }
-    }
-
-    private static Stream Rewind(Stream s)
-    {
-        s.Position = 0;
-        return s;
     }
 
     // Plain tar on a seekable stream: read headers only, remember where each member's data is.

@@ -28,7 +28,13 @@ public sealed class CriuImages(CheckpointArchive archive)
 
     /// <summary>Archive patterns for open files.</summary>
     public static IReadOnlyList<MemberPattern> FileImages { get; } =
-        [ArchiveLayout.Image("files.img"), ArchiveLayout.Image("fs-*.img"), ArchiveLayout.Image("ids-*.img"), ArchiveLayout.Image("fdinfo-*.img")];
+        [ArchiveLayout.Image("files.img"), ArchiveLayout.Image("fs-*.img"), ArchiveLayout.Image("ids-*.img"), ArchiveLayout.Image("fdinfo-*.img"),
+         ArchiveLayout.Image("remap-fpath.img")];
+
+    /// <summary>Archive patterns for sockets and their queued data.</summary>
+    public static IReadOnlyList<MemberPattern> SocketImages { get; } =
+        [ArchiveLayout.Image("files.img"), ArchiveLayout.Image("ids-*.img"), ArchiveLayout.Image("fdinfo-*.img"),
+         ArchiveLayout.Image("tcp-stream-*.img"), ArchiveLayout.Image("sk-queues.img")];
 
     public bool Has(string image) => Archive.Contains(ArchiveLayout.Image(image));
 
@@ -54,6 +60,9 @@ public sealed class CriuImages(CheckpointArchive archive)
             files[f.Id] = f;
         return files;
     }, CriuMagic.Files);
+
+    public IReadOnlyList<RemapFilePathEntry> RemapFilePaths() =>
+        Cached("remap-fpath.img", r => r.ReadAll(RemapFilePathEntry.Parser), CriuMagic.RemapFpath);
 
     /// <summary><c>pipes-data.img</c>: each pipe's buffered bytes follow its entry (format doc §1.5).</summary>
     public IReadOnlyList<(PipeDataEntry Entry, ReadOnlyMemory<byte> Data)> PipesData() =>

@@ -1,0 +1,72 @@
+using Checkpointctl.Core.Criu.Images;
+
+namespace Checkpointctl.Core.Model;
+
+/// <summary>An open file descriptor of a process, or its cwd/root (<see cref="Fd"/> null).</summary>
+/// <param name="Type">The fd type name (<c>REG</c>, <c>PIPE</c>, …), empty for cwd and root.</param>
+/// <param name="FdLabel">Upstream's label: <c>REG 0</c>, <c>cwd</c>, <c>root</c>.</param>
+public sealed record OpenFile(int? Fd, string Type, string FdLabel, string Path, uint FileId);
+
+/// <summary>Resolves a process's fds through ids → fdinfo → files.img (reference §6.5).</summary>
+public static class OpenFiles
+{
+    /// <summary>Files sorted by fd number, then <c>cwd</c> and <c>root</c>.</summary>
+    public static IReadOnlyList<OpenFile> Of(CriuImages images, uint pid)
+    {
+        var ids = images.Ids(pid);
+        var files = images.Files();
+        var deleted = DeletedFileIds(images);
+        var result = new List<OpenFile>();
+        foreach (var fd in images.Fdinfo(ids.FilesId).OrderBy(f => f.Fd))
+        {
+            var type = FdTypeName(fd.Type);
+            files.TryGetValue(fd.Id, out var file);
+            result.Add(new OpenFile((int)fd.Fd, type, $"{type} {fd.Fd}", Describe(fd, file, deleted), fd.Id));
+        }
+        if (images.Has($"fs-{pid}.img"))
+        {
+            var fs = images.Fs(pid);
+            result.Add(new OpenFile(null, "", "cwd", RegName(files, fs.CwdId, deleted), fs.CwdId));
+            result.Add(new OpenFile(null, "", "root", RegName(files, fs.RootId, deleted), fs.RootId));
+        }
+        return result;
+    }
+
+    /// <summary>The name CRIU gives the fd type, or <c>UNKNOWN(n)</c> for a type newer than this schema.</summary>
+    public static string FdTypeName(FdTypes type) =>
+        Enum.IsDefined(type) ? type.ToString().ToUpperInvariant() : $"UNKNOWN({(int)type})";
+
+    private static string Describe(FdinfoEntry fd, FileEntry? file, HashSet<uint> deleted) => fd.Type switch
+    {
+        FdTypes.Reg => file?.Reg is { } reg ? reg.Name + (deleted.Contains(fd.Id) ? " (deleted)" : "") : "unknown",
+        FdTypes.Pipe => file?.Pipe is { } pipe ? $"pipe[{pipe.PipeId}]" : "pipe[?]",
+        FdTypes.Unixsk => file?.Usk is { } usk ? $"unix[{usk.Ino} ({usk.Peer}) {UnixName(usk.Name.Span)}]" : "unix[?]",
+        _ => $"{FdTypeName(fd.Type)}.{fd.Id}",
+    };
+
+    private static string RegName(IReadOnlyDictionary<uint, FileEntry> files, uint id, HashSet<uint> deleted) =>
+        files.TryGetValue(id, out var f) && f.Reg is { } reg ? reg.Name + (deleted.Contains(id) ? " (deleted)" : "") : "unknown";
+
+    /// <summary>A unix socket name without NUL bytes; an abstract name (leading NUL) is shown as <c>@name</c>.</summary>
+    public static string UnixName(ReadOnlySpan<byte> name)
+    {
+        if (name.IsEmpty)
+            return "";
+        var text = System.Text.Encoding.UTF8.GetString(name[0] == 0 ? name[1..] : name).Replace("\0", "", StringComparison.Ordinal);
+        return name[0] == 0 ? "@" + text : text;
+    }
+
+    // Files that were deleted while open have a ghost or link remap (remap-fpath.img).
+    private static HashSet<uint> DeletedFileIds(CriuImages images)
+    {
+        var ids = new HashSet<uint>();
+        if (!images.Has("remap-fpath.img"))
+            return ids;
+        foreach (var remap in images.RemapFilePaths())
+        {
+            if (remap.RemapType is RemapType.Ghost or RemapType.Linked)
+                ids.Add(remap.OrigId);
+        }
+        return ids;
+    }
+}
