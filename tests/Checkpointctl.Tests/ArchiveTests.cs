@@ -88,6 +88,8 @@ public class ArchiveTests
         Assert.Equal("2026-01-02T03:04:05+01:00", overview.Container.Created);
         using var archive = CheckpointArchive.Open(renamed, new ArchiveRequest());
         Assert.Equal(tool == "xz" ? CompressionKind.Xz : CompressionKind.Bzip2, archive.Compression);
+        using var piped = CheckpointArchive.Read(renamed, new NonSeekableStream(File.OpenRead(renamed)), CheckpointOverview.Request);
+        Assert.Equal("test-ctr", CheckpointOverview.FromArchive(piped).Container.Name);
     }
 
     [Fact]

@@ -120,11 +120,14 @@ internal sealed class CountingStream(Stream inner, ReadCounter counter) : Stream
 internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream rest) : Stream
 {
     private int _pos;
+    private long _consumed;
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    // Readable (bytes consumed so far) because some decompressors (SharpCompress's xz) ask for it.
+    public override long Position { get => _consumed; set => throw new NotSupportedException(); }
     public override void Flush() { }
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -135,9 +138,12 @@ internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream res
             var n = Math.Min(buffer.Length, prefixLength - _pos);
             prefix.AsSpan(_pos, n).CopyTo(buffer);
             _pos += n;
+            _consumed += n;
             return n;
         }
-        return rest.Read(buffer);
+        var read = rest.Read(buffer);
+        _consumed += read;
+        return read;
     }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
