@@ -23,7 +23,7 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var context = new CliContext(stdout, stderr);
-        List<CliCommand> commands = [new ShowCommand()];
+        List<CliCommand> commands = [new InspectCommand(), new ShowCommand()];
         var root = new RootCommand(LongHelp);
         root.Options.Clear();
         root.Directives.Clear();

@@ -9,7 +9,7 @@ namespace Checkpointctl.Core.Model;
 /// Typed access to the CRIU images of a checkpoint (the archive's <c>checkpoint/</c> directory). Images are decoded
 /// on demand from the members the command's request held, and decoded once.
 /// </summary>
-public sealed class CriuImages(CheckpointArchive archive)
+public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedPages = null)
 {
     /// <summary>Page sizes a checkpoint may have been dumped with; the one that fits the pages file is used.</summary>
     private static readonly int[] PageSizes = [4096, 16384, 65536];
@@ -121,8 +121,8 @@ public sealed class CriuImages(CheckpointArchive archive)
         var member = ArchiveLayout.Image(pagemap.PagesImageName);
         if (!Archive.Contains(member))
             throw Missing(pagemap.PagesImageName);
-        var pages = Archive.TryOpenRandomAccess(member)
-            ?? throw new InvalidOperationException($"{member} was neither held nor randomly accessible");
+        var pages = Archive.TryOpenRandomAccess(member) ?? capturedPages?.TryGet(member)
+            ?? throw new InvalidOperationException($"{member} was neither held, captured nor randomly accessible");
         return new ProcessMemory(pagemap, pages);
     }
 

@@ -1,0 +1,52 @@
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Model;
+
+namespace Checkpointctl.Core.Analysis;
+
+/// <summary>What <c>inspect</c> shows; <see cref="Normalize"/> applies the implications between flags.</summary>
+public sealed record InspectOptions
+{
+    public bool Stats { get; init; }
+    public bool Mounts { get; init; }
+    public bool PsTree { get; init; }
+    public bool PsTreeCmd { get; init; }
+    public bool PsTreeEnv { get; init; }
+    public bool Files { get; init; }
+    public bool Sockets { get; init; }
+    public bool Metadata { get; init; }
+    public bool All { get; init; }
+
+    /// <summary>Root the process tree (and the files and sockets lists) at this PID; 0 for the whole tree.</summary>
+    public uint Pid { get; init; }
+
+    public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
+
+    /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
+    public InspectOptions Normalize()
+    {
+        var o = All ? this with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : this;
+        return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets };
+    }
+
+    /// <summary>The archive members these options need; pages only through <paramref name="pages"/> (or in place).</summary>
+    public ArchiveRequest ToRequest(PageCapture? pages)
+    {
+        var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
+        if (Stats)
+            hold.Add(ArchiveLayout.StatsDump);
+        if (PsTree)
+            hold.AddRange(CriuImages.ProcessTreeImages);
+        if (NeedsMemory)
+            hold.AddRange(CriuImages.MemoryMapImages);
+        if (Files)
+            hold.AddRange(CriuImages.FileImages);
+        if (Sockets)
+            hold.AddRange(CriuImages.SocketImages);
+        return new ArchiveRequest
+        {
+            Hold = hold.Distinct().ToList(),
+            Consumers = pages != null ? [pages.Consumer] : [],
+            NeedIndex = true,
+        };
+    }
+}

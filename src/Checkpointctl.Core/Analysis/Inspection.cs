@@ -1,0 +1,180 @@
+using System.Text;
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Criu;
+using Checkpointctl.Core.Criu.Images;
+using Checkpointctl.Core.Metadata;
+using Checkpointctl.Core.Model;
+
+namespace Checkpointctl.Core.Analysis;
+
+/// <summary>A process as <c>inspect</c> shows it.</summary>
+public sealed class ProcessView
+{
+    public required uint Pid { get; init; }
+    public required string Command { get; init; }
+    public required TaskState State { get; init; }
+
+    /// <summary>The argv area with NUL bytes as spaces (trailing space kept, as upstream); null unless asked for.</summary>
+    public string? Cmdline { get; init; }
+
+    /// <summary>Environment sorted by ordinal key; null unless asked for.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Environment { get; init; }
+
+    public List<ProcessView> Children { get; } = [];
+
+    public string StateName => State switch
+    {
+        TaskState.Alive => "Alive",
+        TaskState.Dead => "Dead",
+        TaskState.Stopped => "Stopped",
+        TaskState.Zombie => "Zombie",
+        _ => "Unknown",
+    };
+}
+
+/// <summary>Everything <c>inspect</c> shows for one checkpoint.</summary>
+public sealed class Inspection
+{
+    public required string Path { get; init; }
+    public required ContainerInfo Container { get; init; }
+    public required CheckpointSizes Sizes { get; init; }
+    public required InspectOptions Options { get; init; }
+    public DumpStatsEntry? Stats { get; init; }
+    public ProcessView? ProcessTree { get; init; }
+    public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
+    public IReadOnlyList<(uint Pid, IReadOnlyList<SocketInfo> Sockets)>? Sockets { get; init; }
+
+    /// <summary>Reads one checkpoint: one pass (two only for a compressed archive whose pages precede their pagemaps).</summary>
+    /// <exception cref="CheckpointException">With upstream's wording for each part.</exception>
+    public static Inspection Read(string path, InspectOptions options)
+    {
+        options = options.Normalize();
+        var capture = options.NeedsMemory ? PageCapture.FromArgumentAreas() : null;
+        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture));
+        if (archive.SupportsRandomAccess)
+            capture = null;
+        var container = ContainerInfo.Read(archive, withNetwork: true);
+        var images = new CriuImages(archive, capture);
+        var stats = options.Stats ? ReadStats(archive) : null;
+        ProcessNode? root = null;
+        if (options.PsTree)
+        {
+            root = Wrap("failed to get process tree: ", () => Model.ProcessTree.Build(images));
+            if (options.Pid != 0)
+                root = root.Find(options.Pid) ?? throw new MissingCheckpointDataException(
+                    $"failed to get process tree: no process with PID {options.Pid} (use `inspect --ps-tree` to view all PIDs)");
+            if (capture != null)
+                images = SecondPassIfNeeded(path, images, capture, root);
+        }
+        var tree = root != null ? Wrap("failed to get process tree: ", () => View(images, root, options)) : null;
+        // Upstream lists files and sockets by PID (not in tree order).
+        var withImages = root?.DepthFirst().Where(n => n.HasImages).OrderBy(n => n.Pid).ToList() ?? [];
+        return new Inspection
+        {
+            Path = path,
+            Container = container,
+            Sizes = archive.Sizes,
+            Options = options,
+            Stats = stats,
+            ProcessTree = tree,
+            Files = options.Files
+                ? Wrap("failed to get file descriptors: ", () => withImages.Select(n => (n.Pid, OpenFiles.Of(images, n.Pid))).ToList())
+                : null,
+            Sockets = options.Sockets
+                ? Wrap("failed to get sockets: ", () => withImages.Select(n => (n.Pid, Model.Sockets.Of(images, n.Pid))).Where(s => s.Item2.Count > 0).ToList())
+                : null,
+        };
+    }
+
+    private static DumpStatsEntry ReadStats(CheckpointArchive archive)
+    {
+        var bytes = archive.TryGetBytes(ArchiveLayout.StatsDump)
+            ?? throw new MissingCheckpointDataException($"failed to get dump statistics: open {ArchiveLayout.StatsDump}: no such file or directory");
+        return Wrap("failed to get dump statistics: ",
+            () => CriuImages.ReadSingle(ArchiveLayout.StatsDump, bytes, CriuMagic.Stats, StatsEntry.Parser).Dump ?? new DumpStatsEntry());
+    }
+
+    private static ProcessView View(CriuImages images, ProcessNode node, InspectOptions options)
+    {
+        string? cmdline = null;
+        IReadOnlyList<KeyValuePair<string, string>>? env = null;
+        if (node.HasImages && options.PsTreeCmd)
+        {
+            cmdline = Wrap("failed to build JSON process tree node: failed to process command line arguments: ", () =>
+            {
+                var mm = images.Mm(node.Pid);
+                return Encoding.UTF8.GetString(images.Memory(node.Pid).Read(mm.MmArgStart, mm.MmArgEnd)).Replace('\0', ' ');
+            });
+        }
+        if (node.HasImages && options.PsTreeEnv)
+        {
+            env = Wrap("failed to build JSON process tree node: ", () =>
+            {
+                var mm = images.Mm(node.Pid);
+                return ParseEnvironment(images.Memory(node.Pid).Read(mm.MmEnvStart, mm.MmEnvEnd));
+            });
+        }
+        var view = new ProcessView { Pid = node.Pid, Command = node.Comm, State = node.State, Cmdline = cmdline, Environment = env };
+        // Dead, zombie and unknown tasks show nothing below them, as upstream.
+        if (node.State is TaskState.Alive or TaskState.Stopped)
+        {
+            foreach (var child in node.Children)
+                view.Children.Add(View(images, child, options));
+        }
+        return view;
+    }
+
+    /// <summary>Splits the environment area on NUL (empty strings dropped) and each entry at its first <c>=</c>; last duplicate wins.</summary>
+    /// <exception cref="InvalidCheckpointException"><c>invalid environment variable s</c> for an entry without a name.</exception>
+    public static IReadOnlyList<KeyValuePair<string, string>> ParseEnvironment(ReadOnlySpan<byte> area)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in Encoding.UTF8.GetString(area).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = entry.IndexOf('=');
+            if (eq <= 0)
+                throw new InvalidCheckpointException($"invalid environment variable {entry}");
+            map[entry[..eq]] = entry[(eq + 1)..];
+        }
+        return map.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+    }
+
+    // The argument and environment pages of a compressed archive whose pagemaps came after its pages.
+    private static CriuImages SecondPassIfNeeded(string path, CriuImages images, PageCapture capture, ProcessNode root)
+    {
+        var needs = new Dictionary<string, List<(long Offset, long Length)>>(StringComparer.Ordinal);
+        foreach (var node in root.DepthFirst().Where(n => n.HasImages))
+        {
+            if (!images.Has($"mm-{node.Pid}.img") || !images.Has($"pagemap-{node.Pid}.img"))
+                continue;
+            var pagemap = images.Pagemap(node.Pid);
+            var mm = images.Mm(node.Pid);
+            var member = ArchiveLayout.Image(pagemap.PagesImageName);
+            List<(long Offset, long Length)> ranges = [.. PageCapture.FileRanges(pagemap, mm.MmArgStart, mm.MmArgEnd), .. PageCapture.FileRanges(pagemap, mm.MmEnvStart, mm.MmEnvEnd)];
+            if (capture.Covers(member, ranges))
+                continue;
+            if (!needs.TryGetValue(member, out var list))
+                needs[member] = list = [];
+            list.AddRange(ranges);
+        }
+        if (needs.Count == 0)
+            return images;
+        capture.Expect(needs);
+        using (CheckpointArchive.Open(path, new ArchiveRequest { Consumers = [capture.Consumer], RequireCheckpointDirectory = false }))
+        {
+        }
+        return images;
+    }
+
+    private static T Wrap<T>(string prefix, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (CheckpointException e) when (!e.Message.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw new InvalidCheckpointException(prefix + e.Message, e);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using Checkpointctl.Cli.Rendering;
+using Checkpointctl.Core.Analysis;
+
+namespace Checkpointctl.Cli.Commands;
+
+/// <summary><c>inspect FILE...</c>: the detailed tree or JSON view of checkpoints.</summary>
+internal sealed class InspectCommand : CliCommand
+{
+    private readonly Argument<string[]> _files = new("FILE") { Arity = ArgumentArity.ZeroOrMore };
+    private readonly Option<bool> _stats = new("--stats");
+    private readonly Option<bool> _mounts = new("--mounts");
+    private readonly Option<uint> _pid = new("--pid", "-p");
+    private readonly Option<bool> _psTree = new("--ps-tree");
+    private readonly Option<bool> _psTreeCmd = new("--ps-tree-cmd");
+    private readonly Option<bool> _psTreeEnv = new("--ps-tree-env");
+    private readonly Option<bool> _files2 = new("--files");
+    private readonly Option<bool> _sockets = new("--sockets");
+    private readonly Option<bool> _metadata = new("--metadata");
+    private readonly Option<bool> _all = new("--all");
+    private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
+
+    public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
+    {
+        Command.Arguments.Add(_files);
+        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format })
+            Command.Options.Add(o);
+    }
+
+    public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
+    [
+        ("--all", "Show all information about container checkpoints"),
+        ("--files", "Display the open file descriptors for processes in the container checkpoint"),
+        ("--format string", "Specify the output format: tree or json (default \"tree\")"),
+        ("--metadata", "Show metadata about the container"),
+        ("--mounts", "Display an overview of mounts used in the container checkpoint"),
+        ("-p, --pid uint32", "Display the process tree of a specific PID"),
+        ("--ps-tree", "Display an overview of processes in the container checkpoint"),
+        ("--ps-tree-cmd", "Display an overview of processes in the container checkpoint with full command line arguments"),
+        ("--ps-tree-env", "Display an overview of processes in the container checkpoint with their environment variables"),
+        ("--sockets", "Display the open sockets for processes in the container checkpoint"),
+        ("--stats", "Display checkpoint statistics"),
+    ];
+
+    public override int Execute(ParseResult parse, CliContext context)
+    {
+        var files = CliArgs.AtLeastOne(parse.GetValue(_files));
+        var options = new InspectOptions
+        {
+            Stats = parse.GetValue(_stats),
+            Mounts = parse.GetValue(_mounts),
+            Pid = parse.GetValue(_pid),
+            PsTree = parse.GetValue(_psTree),
+            PsTreeCmd = parse.GetValue(_psTreeCmd),
+            PsTreeEnv = parse.GetValue(_psTreeEnv),
+            Files = parse.GetValue(_files2),
+            Sockets = parse.GetValue(_sockets),
+            Metadata = parse.GetValue(_metadata),
+            All = parse.GetValue(_all),
+        };
+        var format = parse.GetValue(_format) ?? "tree";
+        // Read everything first (archive errors come before a format error, as upstream), then print.
+        var inspections = files.Select(f => Inspection.Read(f, options)).ToList();
+        switch (format)
+        {
+            case "tree":
+                foreach (var i in inspections)
+                    InspectTreeRenderer.Write(context.Out, i);
+                return 0;
+            case "json":
+                InspectJsonRenderer.Write(context.Out, inspections);
+                return 0;
+            default:
+                throw new UsageException($"invalid output format: {format}");
+        }
+    }
+}
