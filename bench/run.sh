@@ -10,8 +10,9 @@ out=$here/out
 data=$out/data
 mib=${MIB:-1024}
 runs=${RUNS:-3}
-fixture=/work/shared/fixtures/wrapped/piggie-podman.tar
-small=/work/shared/fixtures/archives/simple-none.tar
+fixtures=$(cd "$repo/../shared/fixtures" && pwd)
+fixture=$fixtures/wrapped/piggie-podman.tar
+small=$fixtures/archives/simple-none.tar
 ctl=$out/bin/checkpointctl
 gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
 
@@ -68,7 +69,7 @@ row() { # label ours-cmd-string reference-cmd-string  (strings split on spaces; 
   else
     r_us='' r_rss='' ratio='-'
   fi
-  rows+=("$(printf '%-22s %10s %9s %10s %9s %7s' "$label" \
+  rows+=("$(printf '%-32s %10s %9s %10s %9s %7s' "$label" \
     "$(awk -v u="$o_us" 'BEGIN { printf "%.3f", u / 1e6 }')" "$((o_rss / 1024))" \
     "$( [[ -n $r_us ]] && awk -v u="$r_us" 'BEGIN { printf "%.3f", u / 1e6 }' || echo -)" \
     "$( [[ -n $r_rss ]] && echo $((r_rss / 1024)) || echo -)" "$ratio")")
@@ -83,15 +84,20 @@ row "show small"           "$ctl show $small"                ""
 row "tar: show vs cat"     "$ctl show $data/big.tar"         "cat $data/big.tar"
 row "gz: show vs gzip -dc" "$ctl show $data/big.tar.gz"      "gzip -dc $data/big.tar.gz"
 row "zst: show vs zstd -dc" "$ctl show $data/big.tar.zst"    "zstd -dc $data/big.tar.zst"
+row "tar: inspect --all vs cat"     "$ctl inspect $data/big.tar --all"     "cat $data/big.tar"
+row "gz: inspect --all vs gzip -dc" "$ctl inspect $data/big.tar.gz --all"  "gzip -dc $data/big.tar.gz"
+row "zst: inspect --all vs zstd -dc" "$ctl inspect $data/big.tar.zst --all" "zstd -dc $data/big.tar.zst"
 
 echo
-printf '%-22s %10s %9s %10s %9s %7s\n' "case" "ours_s" "ours_MiB" "ref_s" "ref_MiB" "ratio"
+printf '%-32s %10s %9s %10s %9s %7s\n' "case" "ours_s" "ours_MiB" "ref_s" "ref_MiB" "ratio"
 printf '%s\n' "${rows[@]}"
 
 echo
-echo "== bytes read by show (count-read, core library)"
-for f in big.tar big.tar.gz big.tar.zst; do
-  printf '%-12s size=%-12s %s\n' "$f" "$(stat -c %s "$data/$f")" "$("$gen" count-read --archive "$data/$f")"
+echo "== bytes read (count-read, core library)"
+for cmd in show inspect-all; do
+  for f in big.tar big.tar.gz big.tar.zst; do
+    printf '%-12s %-12s size=%-12s %s\n' "$cmd" "$f" "$(stat -c %s "$data/$f")" "$("$gen" count-read --archive "$data/$f" --command $cmd)"
+  done
 done
 
 echo
@@ -112,6 +118,7 @@ echo "== temp-file check (TMPDIR = fresh empty dir)"
 tmpcheck=$(mktemp -d "$out/tmpcheck.XXXXXX")
 for f in big.tar big.tar.gz big.tar.zst; do
   TMPDIR=$tmpcheck "$ctl" show "$data/$f" >/dev/null
+  TMPDIR=$tmpcheck "$ctl" inspect "$data/$f" --all >/dev/null
 done
 if [[ -n $(ls -A "$tmpcheck") ]]; then
   echo "FAIL: files left in TMPDIR:" >&2; ls -la "$tmpcheck" >&2; status=1

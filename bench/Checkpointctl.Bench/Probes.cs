@@ -11,8 +11,10 @@ namespace Checkpointctl.Bench;
 internal static class Probes
 {
     /// <summary>Opens the archive exactly as <c>show</c> does and returns the bytes read from the file.</summary>
-    public static long CountRead(string path)
+    public static long CountRead(string path, string command)
     {
+        if (command == "inspect-all")
+            return Inspection.Read(path, new InspectOptions { All = true }).BytesRead;
         using var archive = CheckpointArchive.Open(path, CheckpointOverview.Request);
         _ = CheckpointOverview.FromArchive(archive);
         return archive.BytesRead.Bytes;

@@ -2,7 +2,7 @@ using Checkpointctl.Bench;
 
 // checkpointctl-bench: builds large benchmark archives and measures what the core library reads.
 //   gen        --fixture TAR --mib N --pid P --out DIR   big.tar, big.tar.gz, big.tar.zst with N MiB extra pages
-//   count-read --archive PATH                            bytes the `show` request reads from PATH
+//   count-read --archive PATH [--command show|inspect-all] bytes that command reads from PATH
 //   decompress --archive PATH [--buffer BYTES]           decompress only (ZstdSharp / GZipStream) to nowhere
 //   tar-scan   --archive PATH [--buffer BYTES]           TarReader over the decompressor, optional BufferedStream
 try
@@ -14,13 +14,13 @@ try
     {
         case "gen":
             Generator.Run(
-                options.Get("fixture", "/work/shared/fixtures/wrapped/piggie-podman.tar"),
+                options.Require("fixture"),
                 int.Parse(options.Get("mib", "1024")),
                 int.Parse(options.Get("pid", "1")),
                 options.Get("out", "."));
             return 0;
         case "count-read":
-            Console.WriteLine($"bytes_read={Probes.CountRead(options.Require("archive"))}");
+            Console.WriteLine($"bytes_read={Probes.CountRead(options.Require("archive"), options.Get("command", "show"))}");
             return 0;
         case "decompress":
             Probes.Decompress(options.Require("archive"), int.Parse(options.Get("buffer", "0")));
@@ -40,8 +40,8 @@ catch (Exception e) when (e is ArgumentException or FormatException or IOExcepti
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: checkpointctl-bench gen [--fixture TAR] [--mib N] [--pid P] [--out DIR]");
-    Console.Error.WriteLine("       checkpointctl-bench count-read --archive PATH");
+    Console.Error.WriteLine("usage: checkpointctl-bench gen --fixture TAR [--mib N] [--pid P] [--out DIR]");
+    Console.Error.WriteLine("       checkpointctl-bench count-read --archive PATH [--command show|inspect-all]");
     Console.Error.WriteLine("       checkpointctl-bench decompress|tar-scan --archive PATH [--buffer BYTES]");
     return 2;
 }

@@ -44,6 +44,9 @@ public sealed class Inspection
     public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<SocketInfo> Sockets)>? Sockets { get; init; }
 
+    /// <summary>Bytes read from the archive file (compressed bytes for compressed input), all passes together.</summary>
+    public long BytesRead { get; init; }
+
     /// <summary>Reads one checkpoint: one pass (two only for a compressed archive whose pages precede their pagemaps).</summary>
     /// <exception cref="CheckpointException">With upstream's wording for each part.</exception>
     public static Inspection Read(string path, InspectOptions options)
@@ -57,6 +60,7 @@ public sealed class Inspection
         var images = new CriuImages(archive, capture);
         var stats = options.Stats ? ReadStats(archive) : null;
         ProcessNode? root = null;
+        long secondPassBytes = 0;
         if (options.PsTree)
         {
             root = Wrap("failed to get process tree: ", () => Model.ProcessTree.Build(images));
@@ -64,11 +68,17 @@ public sealed class Inspection
                 root = root.Find(options.Pid) ?? throw new MissingCheckpointDataException(
                     $"failed to get process tree: no process with PID {options.Pid} (use `inspect --ps-tree` to view all PIDs)");
             if (capture != null)
-                images = SecondPassIfNeeded(path, images, capture, root);
+                secondPassBytes = SecondPassIfNeeded(path, images, capture, root);
         }
         var tree = root != null ? Wrap("failed to get process tree: ", () => View(images, root, options)) : null;
         // Upstream lists files and sockets by PID (not in tree order).
         var withImages = root?.DepthFirst().Where(n => n.HasImages).OrderBy(n => n.Pid).ToList() ?? [];
+        var files = options.Files
+            ? Wrap("failed to get file descriptors: ", () => withImages.Select(n => (n.Pid, OpenFiles.Of(images, n.Pid))).ToList())
+            : null;
+        var sockets = options.Sockets
+            ? Wrap("failed to get sockets: ", () => withImages.Select(n => (n.Pid, Model.Sockets.Of(images, n.Pid))).Where(s => s.Item2.Count > 0).ToList())
+            : null;
         return new Inspection
         {
             Path = path,
@@ -77,12 +87,9 @@ public sealed class Inspection
             Options = options,
             Stats = stats,
             ProcessTree = tree,
-            Files = options.Files
-                ? Wrap("failed to get file descriptors: ", () => withImages.Select(n => (n.Pid, OpenFiles.Of(images, n.Pid))).ToList())
-                : null,
-            Sockets = options.Sockets
-                ? Wrap("failed to get sockets: ", () => withImages.Select(n => (n.Pid, Model.Sockets.Of(images, n.Pid))).Where(s => s.Item2.Count > 0).ToList())
-                : null,
+            Files = files,
+            Sockets = sockets,
+            BytesRead = archive.BytesRead.Bytes + secondPassBytes,
         };
     }
 
@@ -139,8 +146,8 @@ public sealed class Inspection
         return map.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
     }
 
-    // The argument and environment pages of a compressed archive whose pagemaps came after its pages.
-    private static CriuImages SecondPassIfNeeded(string path, CriuImages images, PageCapture capture, ProcessNode root)
+    // The argument and environment pages of a compressed archive whose pagemaps came after its pages; returns bytes read.
+    private static long SecondPassIfNeeded(string path, CriuImages images, PageCapture capture, ProcessNode root)
     {
         var needs = new Dictionary<string, List<(long Offset, long Length)>>(StringComparer.Ordinal);
         foreach (var node in root.DepthFirst().Where(n => n.HasImages))
@@ -158,12 +165,10 @@ public sealed class Inspection
             list.AddRange(ranges);
         }
         if (needs.Count == 0)
-            return images;
+            return 0;
         capture.Expect(needs);
-        using (CheckpointArchive.Open(path, new ArchiveRequest { Consumers = [capture.Consumer], RequireCheckpointDirectory = false }))
-        {
-        }
-        return images;
+        using var second = CheckpointArchive.Open(path, new ArchiveRequest { Consumers = [capture.Consumer], RequireCheckpointDirectory = false });
+        return second.BytesRead.Bytes;
     }
 
     private static T Wrap<T>(string prefix, Func<T> action)
