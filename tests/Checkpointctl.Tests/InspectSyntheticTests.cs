@@ -16,7 +16,7 @@ namespace Checkpointctl.Tests;
 public class InspectSyntheticTests
 {
     private const uint Listen = 10, Established = 1, Close = 7;
-    private const uint AfInet = 2, AfInet6 = 10, AfUnix = 1;
+    private const uint AfInet = 2, AfInet6 = 10;
     private const uint IpProtoTcp = 6, IpProtoUdp = 17;
     private const uint SockStream = 1, SockDgram = 2, SockRaw = 3;
 
@@ -184,6 +184,7 @@ public class InspectSyntheticTests
                         ├── [TCP (LISTEN)]  [::1]:47003 -> [::]:0 (↑ 16.0 KB ↓ 128.0 KB)
                         └── [UNIX (STREAM)]  /run/app.sock
 
+
             """, result.Stdout);
     }
 
@@ -238,7 +239,7 @@ public class InspectSyntheticTests
     [Fact]
     public void Same_command_twice_gives_identical_bytes()
     {
-        var b = SyntheticCheckpoint.WithMemory().Process(2, 1, "worker");
+        var b = SyntheticCheckpoint.WithMemory().Process(2, 1, "worker").Memory(2, pagesId: 2, "worker\0-v\0"u8, "Z=26\0"u8);
         b.Fd(1, 3, Inet(10, AfInet6, IpProtoTcp, Listen, Loopback6, 47003, Any6, 0));
         b.Fd(1, 4, Reg(40, "/tmp/data"));
         b.Fd(2, 5, Unix(20, ino: 3001, peer: 3002, SockStream, "/run/app.sock\0"u8));
@@ -259,28 +260,52 @@ public class InspectSyntheticTests
     // --- command line and environment ----------------------------------------------------------------------------
 
     [Fact]
-    public void Cmdline_and_environment_plain_and_zstd()
+    public void Cmdline_and_environment()
     {
         using var dir = new ScratchDir();
-        var b = SyntheticCheckpoint.WithMemory();
-        var plain = b.WriteTo(dir.Path, "plain.tar");
-        var zstd = b.WriteTo(dir.Path, "sorted.tar.zst", TestArchive.Zstd);
-        var pagesFirst = b.WriteTo(dir.Path, "pages-first.tar.zst", TestArchive.Zstd, first: ["pages-1.img"]);
+        var path = SyntheticCheckpoint.WithMemory().WriteTo(dir.Path);
 
-        var expected = Inspect(plain, "--ps-tree-cmd", "--ps-tree-env").Replace(plain, "ARCHIVE");
-        var lines = StripTree(expected);
+        var lines = TreeLines(path, "--ps-tree-cmd", "--ps-tree-env");
         Assert.Contains("[1]  prog --flag ", lines);
-        var env = lines.SkipWhile(l => l != "Environment variables").Skip(1).Take(3).ToArray();
-        Assert.Equal(new[] { "A=1", "B=", "C=x=y" }, env);
+        Assert.Equal(new[] { "Environment variables", "A=1", "B=", "C=x=y" },
+            lines.SkipWhile(l => l != "Environment variables").Take(4).ToArray());
+        var tree = InspectJson(path, "--ps-tree-cmd", "--ps-tree-env").GetProperty("process_tree");
+        Assert.Equal("prog --flag ", tree.GetProperty("cmdline").GetString());
+        Assert.Equal("""{"A":"1","B":"","C":"x=y"}""", Compact(tree.GetProperty("environment_variables")));
+    }
 
-        Assert.Equal(expected, Inspect(zstd, "--ps-tree-cmd", "--ps-tree-env").Replace(zstd, "ARCHIVE"));
-        Assert.Equal(expected, Inspect(pagesFirst, "--ps-tree-cmd", "--ps-tree-env").Replace(pagesFirst, "ARCHIVE"));
+    [Fact]
+    public void Cmdline_and_environment_same_from_zstd_in_either_member_order()
+    {
+        AssertSameMemoryViews(SyntheticCheckpoint.WithMemory());
+    }
 
-        foreach (var path in new[] { plain, zstd, pagesFirst })
+    [Fact]
+    public void Environment_crossing_a_page_same_from_zstd_in_either_member_order()
+    {
+        AssertSameMemoryViews(SyntheticCheckpoint.WithMemory(envCrossesPage: true));
+    }
+
+    /// <summary>
+    /// The cmd/env views of the plain archive, the zstd one (pages after their mm and pagemap: captured in the single
+    /// pass) and a zstd one with pages-1.img first (captured in the second pass) are identical but for the path.
+    /// </summary>
+    private static void AssertSameMemoryViews(SyntheticCheckpoint b)
+    {
+        using var dir = new ScratchDir();
+        string[] paths =
+        [
+            b.WriteTo(dir.Path, "plain.tar"),
+            b.WriteTo(dir.Path, "sorted.tar.zst", TestArchive.Zstd),
+            b.WriteTo(dir.Path, "pages-first.tar.zst", TestArchive.Zstd, first: ["pages-1.img"]),
+        ];
+        foreach (var format in new[] { "tree", "json" })
         {
-            var tree = InspectJson(path, "--ps-tree-cmd", "--ps-tree-env").GetProperty("process_tree");
-            Assert.Equal("prog --flag ", tree.GetProperty("cmdline").GetString());
-            Assert.Equal("""{"A":"1","B":"","C":"x=y"}""", Compact(tree.GetProperty("environment_variables")));
+            var expected = Inspect(paths[0], "--ps-tree-cmd", "--ps-tree-env", "--format", format).Replace(paths[0], "ARCHIVE");
+            Assert.Contains("prog --flag ", expected);
+            Assert.Contains(format == "tree" ? "C=x=y" : "\"C\": \"x=y\"", expected);
+            foreach (var path in paths[1..])
+                Assert.Equal(expected, Inspect(path, "--ps-tree-cmd", "--ps-tree-env", "--format", format).Replace(path, "ARCHIVE"));
         }
     }
 
@@ -290,9 +315,9 @@ public class InspectSyntheticTests
     public void Environment_entry_without_equals_is_an_error(string name)
     {
         using var dir = new ScratchDir();
-        var path = SyntheticCheckpoint.WithMemory(env: "A=1\0NOEQUALS\0"u8.ToArray())
+        var path = SyntheticCheckpoint.WithMemory(env: "A=1\0NOEQUALS\0"u8)
             .WriteTo(dir.Path, name, name.EndsWith(".zst", StringComparison.Ordinal) ? TestArchive.Zstd : null);
-        Assert.Equal("failed to build JSON process tree node: invalid environment variable NOEQUALS",
+        Assert.Equal("failed to get process tree: failed to build JSON process tree node: invalid environment variable NOEQUALS",
             CliRunner.AssertError(CliRunner.Run("inspect", path, "--ps-tree-env")));
     }
 
@@ -439,35 +464,37 @@ internal sealed class SyntheticCheckpoint
 
     public static SyntheticCheckpoint OneProcess() => new SyntheticCheckpoint().Process(1, 0, "app");
 
+    /// <summary>Process 1 (<c>prog</c>) with <c>prog\0--flag\0</c> and an environment in memory (see <see cref="Memory"/>).</summary>
+    public static SyntheticCheckpoint WithMemory(ReadOnlySpan<byte> env = default, bool envCrossesPage = false) =>
+        new SyntheticCheckpoint().Process(1, 0, "prog")
+            .Memory(1, pagesId: 1, "prog\0--flag\0"u8, env.IsEmpty ? "A=1\0B=\0\0C=x=y\0"u8 : env, envCrossesPage);
+
     /// <summary>
-    /// One process whose argv (<c>prog\0--flag\0</c>) and environment lie in its second pagemap run; the environment
-    /// crosses a page boundary. The first run is one present page of filler, so the run starts at pages-file offset 4096.
+    /// mm, pagemap and pages images for <paramref name="pid"/>: one present page of filler, a lazy (absent) run, then a
+    /// present two-page stack run (pages-file offset 4096) holding argv at +0x100 and the environment at +0x200, or
+    /// straddling the stack run's two pages when <paramref name="envCrossesPage"/>.
     /// </summary>
-    public static SyntheticCheckpoint WithMemory(byte[]? env = null)
+    public SyntheticCheckpoint Memory(uint pid, uint pagesId, ReadOnlySpan<byte> argv, ReadOnlySpan<byte> env, bool envCrossesPage = false)
     {
-        env ??= "A=1\0B=\0\0C=x=y\0"u8.ToArray();
-        const int page = 4096;
+        const int page = 4096, argAt = 0x100;
         const ulong stack = 0x7ffd_0000_0000;
-        var argv = "prog\0--flag\0"u8.ToArray();
-        var argAt = 0x100;
-        var envAt = page - 6;
+        var envAt = envCrossesPage ? page - env.Length / 2 : 0x200;
         var pages = new byte[3 * page];
         pages.AsSpan(0, page).Fill((byte)'J');
-        argv.CopyTo(pages, page + argAt);
-        env.CopyTo(pages, page + envAt);
+        argv.CopyTo(pages.AsSpan(page + argAt));
+        env.CopyTo(pages.AsSpan(page + envAt));
         var mm = new MmEntry
         {
-            MmArgStart = stack + (ulong)argAt, MmArgEnd = stack + (ulong)(argAt + argv.Length),
+            MmArgStart = stack + argAt, MmArgEnd = stack + argAt + (ulong)argv.Length,
             MmEnvStart = stack + (ulong)envAt, MmEnvEnd = stack + (ulong)(envAt + env.Length),
         };
-        return new SyntheticCheckpoint().Process(1, 0, "prog")
-            .Image("mm-1.img", Frame(CriuMagic.Mm, mm))
-            .Image("pagemap-1.img", Frame(CriuMagic.Pagemap,
-                new PagemapHead { PagesId = 1 },
+        return Image($"mm-{pid}.img", Frame(CriuMagic.Mm, mm))
+            .Image($"pagemap-{pid}.img", Frame(CriuMagic.Pagemap,
+                new PagemapHead { PagesId = pagesId },
                 new PagemapEntry { Vaddr = 0x40_0000, NrPages = 1, Flags = 4 },
                 new PagemapEntry { Vaddr = 0x50_0000, NrPages = 8, Flags = 2 },
                 new PagemapEntry { Vaddr = stack, NrPages = 2, Flags = 6 }))
-            .Image("pages-1.img", pages);
+            .Image($"pages-{pagesId}.img", pages);
     }
 
     public SyntheticCheckpoint Process(uint pid, uint ppid, string comm)

@@ -62,15 +62,18 @@ public sealed class PageCapture
         if (!_captured.TryGetValue(member.Name, out var sparse))
             _captured[member.Name] = sparse = new SparseData(member.Size);
         long position = 0;
-        foreach (var (offset, length) in needs.Where(n => n.Offset + n.Length <= member.Size).OrderBy(n => n.Offset).Distinct())
+        // Ranges may overlap (argv and environment often share a page): read only what is not read yet.
+        foreach (var (offset, length) in needs.Where(n => n.Offset + n.Length <= member.Size).OrderBy(n => n.Offset))
         {
-            if (offset < position)
+            var end = offset + length;
+            if (end <= position)
                 continue;
-            Skip(data, offset - position);
-            var bytes = new byte[length];
+            var start = Math.Max(offset, position);
+            Skip(data, start - position);
+            var bytes = new byte[end - start];
             data.ReadExactly(bytes);
-            sparse.Add(offset, bytes);
-            position = offset + length;
+            sparse.Add(start, bytes);
+            position = end;
         }
     }
 
@@ -169,8 +172,18 @@ internal sealed class SparseData(long length) : RandomAccessData
                 hi = mid - 1;
             }
         }
-        segment = found >= 0 ? _segments.Values[found] : [];
-        start = found >= 0 ? keys[found] : 0;
-        return found >= 0 ? start + segment.Length - offset : 0;
+        // A later pass may add a short segment inside a longer one: take any earlier segment that still covers offset.
+        for (var i = found; i >= 0; i--)
+        {
+            if (keys[i] + _segments.Values[i].Length > offset)
+            {
+                segment = _segments.Values[i];
+                start = keys[i];
+                return start + segment.Length - offset;
+            }
+        }
+        segment = [];
+        start = 0;
+        return 0;
     }
 }

@@ -1,0 +1,43 @@
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Model;
+
+namespace Checkpointctl.Core.Analysis;
+
+/// <summary>One row of <c>memparse</c>'s size table.</summary>
+/// <param name="MemorySize">Dumped pages (Σ pagemap page counts × page size); reads no pages.</param>
+/// <param name="SharedMemorySize">Σ sizes of the process's MAP_SHARED mappings.</param>
+public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize);
+
+/// <summary>The process memory size table of <c>memparse</c> without <c>--pid</c>.</summary>
+public static class MemoryTable
+{
+    private const uint MapShared = 0x01;
+
+    public static ArchiveRequest Request { get; } = new()
+    {
+        Hold = [.. CriuImages.ProcessTreeImages, .. CriuImages.MemoryMapImages],
+    };
+
+    /// <summary>Rows of alive and stopped processes in PID order (a dead or zombie process and its subtree are left out).</summary>
+    public static IReadOnlyList<ProcessMemorySize> Read(string path)
+    {
+        using var archive = CheckpointArchive.Open(path, Request);
+        var images = new CriuImages(archive);
+        var root = ProcessTree.Build(images);
+        var rows = new List<ProcessMemorySize>();
+        Walk(root);
+        return rows.OrderBy(r => r.Pid).ToList();
+
+        void Walk(ProcessNode node)
+        {
+            if (!node.HasImages)
+                return;
+            var pagemap = images.Pagemap(node.Pid);
+            var shared = images.Mm(node.Pid).Vmas.Where(v => (v.Flags & MapShared) != 0 && v.End >= v.Start)
+                .Aggregate(0UL, (sum, v) => sum + (v.End - v.Start));
+            rows.Add(new ProcessMemorySize(node.Pid, node.Comm, checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), (long)shared));
+            foreach (var child in node.Children)
+                Walk(child);
+        }
+    }
+}
