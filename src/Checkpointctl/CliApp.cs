@@ -20,10 +20,11 @@ public static class CliApp
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>Runs one command line; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <param name="stdout">Text output; must write to <paramref name="rawStdout"/>.</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Stream rawStdout, bool stderrIsTerminal = false)
     {
-        var context = new CliContext(stdout, stderr);
-        List<CliCommand> commands = [new InspectCommand(), new ShowCommand()];
+        var context = new CliContext(stdout, stderr, rawStdout, stderrIsTerminal);
+        List<CliCommand> commands = [new InspectCommand(), new MemparseCommand(), new ShowCommand()];
         var root = new RootCommand(LongHelp);
         root.Options.Clear();
         root.Directives.Clear();

@@ -29,4 +29,6 @@ internal abstract class CliCommand
 }
 
 /// <summary>Where a command writes. Commands never touch <see cref="Console"/> directly.</summary>
-internal sealed record CliContext(TextWriter Out, TextWriter Error);
+/// <param name="RawOut">The byte stream under <paramref name="Out"/>, for bulk output (flush <paramref name="Out"/> first).</param>
+/// <param name="ErrorIsTerminal">Progress is shown on stderr only when a person watches it.</param>
+internal sealed record CliContext(TextWriter Out, TextWriter Error, Stream RawOut, bool ErrorIsTerminal);

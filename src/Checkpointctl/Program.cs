@@ -4,11 +4,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        var rawStdout = Console.OpenStandardOutput();
+        var stdout = new StreamWriter(rawStdout, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
         var stderr = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true };
         try
         {
-            return CliApp.Run(args, stdout, stderr);
+            return CliApp.Run(args, stdout, stderr, rawStdout, !Console.IsErrorRedirected);
         }
         finally
         {

@@ -9,10 +9,12 @@ public static class CliRunner
 {
     public static CliResult Run(params string[] args)
     {
-        var stdout = new StringWriter { NewLine = "\n" };
+        var raw = new MemoryStream();
+        var stdout = new StreamWriter(raw, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
         var stderr = new StringWriter { NewLine = "\n" };
-        var code = CliApp.Run(args, stdout, stderr);
-        return new CliResult(code, stdout.ToString(), stderr.ToString());
+        var code = CliApp.Run(args, stdout, stderr, raw);
+        stdout.Flush();
+        return new CliResult(code, System.Text.Encoding.UTF8.GetString(raw.ToArray()), stderr.ToString());
     }
 
     /// <summary>Asserts the upstream error convention: exactly one <c>Error:</c> line, exit 1, nothing on stdout.</summary>
