@@ -87,10 +87,23 @@ row "zst: show vs zstd -dc" "$ctl show $data/big.tar.zst"    "zstd -dc $data/big
 row "tar: inspect --all vs cat"     "$ctl inspect $data/big.tar --all"     "cat $data/big.tar"
 row "gz: inspect --all vs gzip -dc" "$ctl inspect $data/big.tar.gz --all"  "gzip -dc $data/big.tar.gz"
 row "zst: inspect --all vs zstd -dc" "$ctl inspect $data/big.tar.zst --all" "zstd -dc $data/big.tar.zst"
+row "tar: search (no hit) vs cat"  "$ctl memparse $data/big.tar --pid 1 -s NO-SUCH-STRING"     "cat $data/big.tar"
+row "tar: regex vs cat"            "$ctl memparse $data/big.tar --pid 1 -r NO-SUCH-[0-9]+"     "cat $data/big.tar"
+row "zst: search vs zstd -dc"      "$ctl memparse $data/big.tar.zst --pid 1 -s NO-SUCH-STRING" "zstd -dc $data/big.tar.zst"
+row "gz: search vs gzip -dc"       "$ctl memparse $data/big.tar.gz --pid 1 -s NO-SUCH-STRING"  "gzip -dc $data/big.tar.gz"
+# hexdump: ours to a file (-o) vs hexdump -C of the raw pages file to a file, same size of input.
+pages=$out/pages-1.img
+[[ -f $pages ]] || tar -xOf "$data/big.tar" checkpoint/pages-1.img > "$pages"
+printf 'hexdump -C "$1" > "$2"\n' > "$out/hexdump-ref.sh"
+row "tar: hexdump -o vs hexdump -C" "$ctl memparse $data/big.tar --pid 1 -o $out/hexdump.txt" "bash $out/hexdump-ref.sh $pages $out/hexdump-C.txt"
+hexdump_bytes=$(stat -c %s "$out/hexdump.txt")
 
 echo
 printf '%-32s %10s %9s %10s %9s %7s\n' "case" "ours_s" "ours_MiB" "ref_s" "ref_MiB" "ratio"
 printf '%s\n' "${rows[@]}"
+
+echo "hexdump -o wrote $hexdump_bytes bytes"
+rm -f "$out/hexdump.txt" "$out/hexdump-C.txt"
 
 echo
 echo "== bytes read (count-read, core library)"

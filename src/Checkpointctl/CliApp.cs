@@ -24,7 +24,19 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Stream rawStdout, bool stderrIsTerminal = false)
     {
         var context = new CliContext(stdout, stderr, rawStdout, stderrIsTerminal);
-        List<CliCommand> commands = [new InspectCommand(), new MemparseCommand(), new ShowCommand()];
+        List<CliCommand> commands = [new InspectCommand(), new ListCommand(), new MemparseCommand(), new ShowCommand()];
+        var builtIn = commands.Select(c => c.Name).Concat(["completion", "help", "plugin"]).ToHashSet(StringComparer.Ordinal);
+        commands.Add(new CompletionCommand(commands));
+        commands.Add(new PluginCommand(builtIn));
+        commands.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+
+        // An unknown first word may be a plugin (checkpointctl-<name> on PATH): run it with the remaining arguments.
+        if (args.Length > 0 && !args[0].StartsWith('-') && !builtIn.Contains(args[0])
+            && Plugins.Discover(builtIn).FirstOrDefault(p => p.Name == args[0]) is { } plugin)
+        {
+            stdout.Flush();
+            return plugin.Run(args[1..]);
+        }
         var root = new RootCommand(LongHelp);
         root.Options.Clear();
         root.Directives.Clear();
@@ -47,10 +59,11 @@ public static class CliApp
         try
         {
             var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true, ResponseFileTokenReplacer = null });
-            var target = commands.FirstOrDefault(c => c.Command == parse.CommandResult.Command);
+            var invoked = parse.CommandResult.Command;
+            var target = commands.FirstOrDefault(c => c.Command == invoked || c.Command.Subcommands.Contains(invoked));
             if (parse.GetValue(help))
             {
-                Help.Write(stdout, target, commands);
+                Help.Write(stdout, target, commands, PluginEntries(target, builtIn));
                 return 0;
             }
             if (parse.Errors.Count > 0 || UnknownFlag(parse) != null)
@@ -62,10 +75,10 @@ public static class CliApp
                 if (topic.Length > 0 && about == null)
                 {
                     stdout.Write($"Unknown help topic [`{string.Join(' ', topic)}`]\n");
-                    Help.Write(stdout, null, commands, usageOnly: true);
+                    Help.Write(stdout, null, commands, PluginEntries(null, builtIn), usageOnly: true);
                     return 0;
                 }
-                Help.Write(stdout, about, commands);
+                Help.Write(stdout, about, commands, PluginEntries(about, builtIn));
                 return 0;
             }
             if (target == null)
@@ -75,7 +88,7 @@ public static class CliApp
                     stdout.Write($"{Name} version {Version}\n");
                     return 0;
                 }
-                Help.Write(stdout, null, commands);
+                Help.Write(stdout, null, commands, PluginEntries(null, builtIn));
                 return 0;
             }
             return target.Execute(parse, context);
@@ -98,14 +111,20 @@ public static class CliApp
         }
     }
 
+    // Plugins appear in the root help only; their descriptions are asked for only now, never at start-up.
+    private static IReadOnlyList<(string Name, string Help)> PluginEntries(CliCommand? target, IReadOnlySet<string> builtIn) =>
+        target != null ? [] : Plugins.Discover(builtIn).Select(p => (p.Name, p.Describe() ?? $"Plugin provided by {p.Path}")).ToList();
+
     // System.CommandLine takes an unknown "--x" as a positional argument when a command accepts any; cobra rejects it.
+    // Only positional values count: an option's value may start with '-' (e.g. "-c -1").
     private static string? UnknownFlag(ParseResult parse)
     {
+        var afterDoubleDash = false;
+        var positional = parse.CommandResult.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens).ToHashSet();
         foreach (var token in parse.Tokens)
         {
-            if (token.Type == TokenType.DoubleDash)
-                return null;
-            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
+            afterDoubleDash |= token.Type == TokenType.DoubleDash;
+            if (!afterDoubleDash && positional.Contains(token) && token.Value.Length > 1 && token.Value[0] == '-')
                 return token.Value;
         }
         return null;

@@ -19,6 +19,7 @@ internal sealed class HexDumpWriter(Stream output, bool compact) : IMemorySink
     private int _used;
     private bool _hasPrevious;
     private bool _starred;
+    private ulong _next;
 
     public void Begin(Pagemap pagemap)
     {
@@ -28,6 +29,10 @@ internal sealed class HexDumpWriter(Stream output, bool compact) : IMemorySink
 
     public void Write(ulong address, ReadOnlySpan<byte> data)
     {
+        // Never fold across a gap: the first row of a new run shows where its addresses start.
+        if (address != _next)
+            _hasPrevious = _starred = false;
+        _next = address + (ulong)data.Length;
         for (var offset = 0; offset < data.Length; offset += 16)
         {
             var row = data.Slice(offset, Math.Min(16, data.Length - offset));

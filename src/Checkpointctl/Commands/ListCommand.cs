@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using Checkpointctl.Cli.Rendering;
+using Checkpointctl.Core;
+using Checkpointctl.Core.Analysis;
+
+namespace Checkpointctl.Cli.Commands;
+
+/// <summary><c>list [directories]</c>: Kubernetes checkpoint archives in the kubelet's or the given directories.</summary>
+internal sealed class ListCommand : CliCommand
+{
+    private readonly Argument<string[]> _dirs = new("directories") { Arity = ArgumentArity.ZeroOrMore };
+
+    public ListCommand() : base("list", "List checkpoints stored in the default and additional directories", "list [directories]")
+    {
+        Command.Arguments.Add(_dirs);
+    }
+
+    public override int Execute(ParseResult parse, CliContext context)
+    {
+        var dirs = parse.GetValue(_dirs) is { Length: > 0 } given ? given : [CheckpointListing.DefaultDirectory];
+        var table = new TabTable("NAMESPACE", "POD", "CONTAINER", "ENGINE", "TIME CHECKPOINTED", "CHECKPOINT NAME");
+        var found = false;
+        foreach (var dir in dirs)
+        {
+            var archives = CheckpointListing.Find(dir);
+            if (archives.Count == 0)
+                continue;
+            found = true;
+            context.Out.Write($"Listing checkpoints in path: {dir}\n");
+            foreach (var path in archives)
+            {
+                try
+                {
+                    var c = CheckpointListing.Read(path).Container;
+                    table.AddRow(c.Namespace, c.Pod, c.Name, c.EngineName, c.Checkpointed.ToRfc822(), Path.GetFileName(path));
+                }
+                catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
+                {
+                    // Reported and skipped, with the timestamp prefix of Go's log package, as upstream.
+                    var now = DateTime.Now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture);
+                    var message = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
+                    context.Error.Write($"{now} Error extracting information from {path}: {message}\n");
+                }
+            }
+        }
+        if (!found)
+        {
+            context.Out.Write($"No checkpoints found in [{string.Join(' ', dirs)}]\n");
+            return 0;
+        }
+        table.WriteTo(context.Out);
+        return 0;
+    }
+}

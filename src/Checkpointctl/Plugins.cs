@@ -1,0 +1,102 @@
+using System.Diagnostics;
+
+namespace Checkpointctl.Cli;
+
+/// <summary>An external command: an executable <c>checkpointctl-&lt;name&gt;</c> found on PATH.</summary>
+internal sealed record Plugin(string Name, string Path)
+{
+    /// <summary>The exit code a plugin uses to say "this is my description" for <c>--plugin-description</c>.</summary>
+    public const int DescriptionExitCode = 42;
+
+    private static readonly TimeSpan DescriptionTimeout = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Asks the plugin for its one-line description (only when help or <c>plugin list</c> is printed, never at
+    /// start-up): run with <c>--plugin-description</c>, at most 500 ms, exit code 42, first line of stdout.
+    /// </summary>
+    public string? Describe()
+    {
+        try
+        {
+            var start = new ProcessStartInfo(Path, ["--plugin-description"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+            using var process = Process.Start(start)!;
+            process.StandardInput.Close();
+            var output = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(DescriptionTimeout))
+            {
+                process.Kill(entireProcessTree: true);
+                return null;
+            }
+            if (process.ExitCode != DescriptionExitCode || !output.Wait(DescriptionTimeout))
+                return null;
+            var line = output.Result.Split('\n')[0].Trim();
+            return line.Length > 0 ? line : null;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Runs the plugin with the same arguments, environment and standard streams; returns its exit code.</summary>
+    public int Run(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(Path, args) { UseShellExecute = false };
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+}
+
+/// <summary>Finds plugins on PATH: the first executable of each name wins; built-in command names are never shadowed.</summary>
+internal static class Plugins
+{
+    public const string Prefix = "checkpointctl-";
+
+    public static IReadOnlyList<Plugin> Discover(IReadOnlySet<string> builtIn)
+    {
+        var found = new Dictionary<string, Plugin>(StringComparer.Ordinal);
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            IEnumerable<string> entries;
+            try
+            {
+                entries = Directory.EnumerateFiles(dir, Prefix + "*");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                continue;
+            }
+            foreach (var file in entries.Order(StringComparer.Ordinal))
+            {
+                var name = System.IO.Path.GetFileName(file)[Prefix.Length..];
+                if (name.Length == 0 || builtIn.Contains(name) || found.ContainsKey(name) || !IsExecutable(file))
+                    continue;
+                found[name] = new Plugin(name, System.IO.Path.GetFullPath(file));
+            }
+        }
+        return found.Values.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+    }
+
+    private static bool IsExecutable(string file)
+    {
+        if (OperatingSystem.IsWindows())
+            return true;
+        try
+        {
+            const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            return (File.GetUnixFileMode(file) & anyExecute) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
