@@ -27,22 +27,35 @@ internal sealed record Plugin(string Name, string Path)
             };
             using var process = Process.Start(start)!;
             process.StandardInput.Close();
-            var output = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(DescriptionTimeout))
+            // Dedicated threads, not the thread pool: a busy pool must not turn a quick answer into a timeout.
+            string? firstLine = null;
+            var reader = new Thread(() => firstLine = Drain(process.StandardOutput)) { IsBackground = true };
+            var errors = new Thread(() => Drain(process.StandardError)) { IsBackground = true };
+            reader.Start();
+            errors.Start();
+            if (!process.WaitForExit(DescriptionTimeout) || !reader.Join(DescriptionTimeout))
             {
                 process.Kill(entireProcessTree: true);
                 return null;
             }
-            if (process.ExitCode != DescriptionExitCode || !output.Wait(DescriptionTimeout))
-                return null;
-            var line = output.Result.Split('\n')[0].Trim();
-            return line.Length > 0 ? line : null;
+            var line = firstLine?.Trim();
+            return process.ExitCode == DescriptionExitCode && !string.IsNullOrEmpty(line) ? line : null;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
         {
             return null;
         }
+    }
+
+    // Reads a stream to its end (so the plugin never blocks on a full pipe); returns the first line.
+    private static string? Drain(StreamReader reader)
+    {
+        var first = reader.ReadLine();
+        var buffer = new char[4096];
+        while (reader.Read(buffer, 0, buffer.Length) > 0)
+        {
+        }
+        return first;
     }
 
     /// <summary>Runs the plugin with the same arguments, environment and standard streams; returns its exit code.</summary>
