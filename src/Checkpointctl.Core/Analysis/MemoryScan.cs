@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Criu;
 using Checkpointctl.Core.Model;
@@ -24,6 +26,7 @@ public interface IMemorySink
 public static class MemoryScan
 {
     private const int ChunkBytes = 1 << 20;
+    private const int BufferCount = 4;
 
     /// <summary>Bytes the scan will deliver: present pages × page size (for progress).</summary>
     public static long PresentBytes(Pagemap pagemap) => (long)pagemap.PresentPages * pagemap.PageSize;
@@ -98,7 +101,9 @@ public static class MemoryScan
             throw new MissingCheckpointDataException($"process {pid} has no memory pages (task state is zombie or dead)");
     }
 
-    // Present runs occupy the pages file back to back, in pagemap order: one sequential read.
+    // Present runs occupy the pages file back to back, in pagemap order: one sequential read. Reading (and, for a
+    // compressed archive, decompressing) runs on this thread while the sink works on another, so the slower of the
+    // two sets the pace, not their sum.
     private static void Stream(Pagemap pagemap, Stream pages, long pagesLength, IMemorySink sink)
     {
         var expected = PresentBytes(pagemap);
@@ -106,28 +111,63 @@ public static class MemoryScan
             throw new InvalidCheckpointException(
                 $"{pagemap.PagesImageName}: {pagesLength} bytes, but {pagemap.Name} needs {expected} ({pagemap.PresentPages} pages of {pagemap.PageSize} bytes)");
         sink.Begin(pagemap);
-        var buffer = new byte[ChunkBytes];
-        foreach (var run in pagemap.Runs)
+        using var filled = new BlockingCollection<(ulong Address, byte[] Buffer, int Length)>(BufferCount);
+        using var free = new BlockingCollection<byte[]>(BufferCount);
+        for (var i = 0; i < BufferCount; i++)
+            free.Add(new byte[ChunkBytes]);
+        Exception? sinkError = null;
+        var consumer = new Thread(() =>
         {
-            if (!run.IsPresent)
-                continue;
-            var address = run.Address;
-            var remaining = run.PageCount * (ulong)pagemap.PageSize;
-            while (remaining > 0)
+            try
             {
-                var n = (int)Math.Min(remaining, (ulong)buffer.Length);
-                try
+                foreach (var (address, buffer, length) in filled.GetConsumingEnumerable())
                 {
-                    pages.ReadExactly(buffer, 0, n);
+                    sink.Write(address, buffer.AsSpan(0, length));
+                    free.Add(buffer);
                 }
-                catch (EndOfStreamException e)
+            }
+            catch (Exception e)
+            {
+                sinkError = e;
+                free.CompleteAdding();
+            }
+        }) { IsBackground = true, Name = "memory sink" };
+        consumer.Start();
+        try
+        {
+            foreach (var run in pagemap.Runs)
+            {
+                if (!run.IsPresent)
+                    continue;
+                var address = run.Address;
+                var remaining = run.PageCount * (ulong)pagemap.PageSize;
+                while (remaining > 0)
                 {
-                    throw new InvalidCheckpointException($"{pagemap.PagesImageName}: unexpected EOF", e);
+                    if (!free.TryTake(out var buffer, Timeout.Infinite))
+                        break;
+                    var n = (int)Math.Min(remaining, (ulong)buffer.Length);
+                    try
+                    {
+                        pages.ReadExactly(buffer, 0, n);
+                    }
+                    catch (EndOfStreamException e)
+                    {
+                        throw new InvalidCheckpointException($"{pagemap.PagesImageName}: unexpected EOF", e);
+                    }
+                    filled.Add((address, buffer, n));
+                    address += (ulong)n;
+                    remaining -= (ulong)n;
                 }
-                sink.Write(address, buffer.AsSpan(0, n));
-                address += (ulong)n;
-                remaining -= (ulong)n;
+                if (sinkError != null)
+                    break;
             }
         }
+        finally
+        {
+            filled.CompleteAdding();
+            consumer.Join();
+        }
+        if (sinkError != null)
+            ExceptionDispatchInfo.Throw(sinkError);
     }
 }
