@@ -19,13 +19,19 @@ public sealed record InspectOptions
     /// <summary>Root the process tree (and the files and sockets lists) at this PID; 0 for the whole tree.</summary>
     public uint Pid { get; init; }
 
+    /// <summary>Compute <see cref="ProcessView.MemorySize"/> for each process (reads mm and pagemap images, no pages).</summary>
+    public bool ProcessMemory { get; init; }
+
+    /// <summary>A checkpoint without <c>pstree.img</c> has no process tree (and no files or sockets) instead of an error.</summary>
+    public bool OptionalProcessTree { get; init; }
+
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
         var o = All ? this with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : this;
-        return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets };
+        return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
     }
 
     /// <summary>The archive members these options need; pages only through <paramref name="pages"/> (or in place).</summary>
@@ -36,7 +42,7 @@ public sealed record InspectOptions
             hold.Add(ArchiveLayout.StatsDump);
         if (PsTree)
             hold.AddRange(CriuImages.ProcessTreeImages);
-        if (NeedsMemory)
+        if (NeedsMemory || ProcessMemory)
             hold.AddRange(CriuImages.MemoryMapImages);
         if (Files)
             hold.AddRange(CriuImages.FileImages);

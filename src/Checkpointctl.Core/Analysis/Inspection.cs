@@ -11,6 +11,10 @@ namespace Checkpointctl.Core.Analysis;
 public sealed class ProcessView
 {
     public required uint Pid { get; init; }
+
+    /// <summary>The parent PID (0 for the root).</summary>
+    public uint Ppid { get; init; }
+
     public required string Command { get; init; }
     public required TaskState State { get; init; }
 
@@ -19,6 +23,9 @@ public sealed class ProcessView
 
     /// <summary>Environment sorted by ordinal key; null unless asked for.</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? Environment { get; init; }
+
+    /// <summary>Dumped memory (pagemap page counts × page size, as <c>memparse</c>); null unless asked for or without a pagemap.</summary>
+    public long? MemorySize { get; init; }
 
     public List<ProcessView> Children { get; } = [];
 
@@ -61,7 +68,7 @@ public sealed class Inspection
         var stats = options.Stats ? ReadStats(archive) : null;
         ProcessNode? root = null;
         long secondPassBytes = 0;
-        if (options.PsTree)
+        if (options.PsTree && !(options.OptionalProcessTree && !images.Has("pstree.img")))
         {
             root = Wrap("failed to get process tree: ", () => Model.ProcessTree.Build(images));
             if (options.Pid != 0)
@@ -121,7 +128,16 @@ public sealed class Inspection
                 return ParseEnvironment(images.Memory(node.Pid).Read(mm.MmEnvStart, mm.MmEnvEnd));
             });
         }
-        var view = new ProcessView { Pid = node.Pid, Command = node.Comm, State = node.State, Cmdline = cmdline, Environment = env };
+        long? memory = null;
+        if (node.HasImages && options.ProcessMemory && images.Has($"pagemap-{node.Pid}.img"))
+        {
+            var pagemap = images.Pagemap(node.Pid);
+            memory = checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize));
+        }
+        var view = new ProcessView
+        {
+            Pid = node.Pid, Ppid = node.Ppid, Command = node.Comm, State = node.State, Cmdline = cmdline, Environment = env, MemorySize = memory,
+        };
         // Dead, zombie and unknown tasks show nothing below them, as upstream.
         if (node.State is TaskState.Alive or TaskState.Stopped)
         {
