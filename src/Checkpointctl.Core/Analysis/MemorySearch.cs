@@ -133,7 +133,9 @@ public sealed class MemorySearch : IMemorySink
             Array.Resize(ref _window, Math.Max(_window.Length * 2, _length + data.Length));
             Array.Resize(ref _shown, _window.Length);
         }
-        data.CopyTo(_window.AsSpan(_length));
+        // Raw bytes are kept only for hex patterns; text patterns and all display use the printable copy.
+        if (_raw)
+            data.CopyTo(_window.AsSpan(_length));
         Printable(data, _shown.AsSpan(_length));
         _length += data.Length;
     }
@@ -173,7 +175,8 @@ public sealed class MemorySearch : IMemorySink
             return;
         // Keep the context before the next match and everything not yet searched.
         var drop = Math.Max(0, Math.Min(next, _length) - _context);
-        Buffer.BlockCopy(_window, drop, _window, 0, _length - drop);
+        if (_raw)
+            Buffer.BlockCopy(_window, drop, _window, 0, _length - drop);
         Buffer.BlockCopy(_shown, drop, _shown, 0, _length - drop);
         _length -= drop;
         _windowAddress += (ulong)drop;
