@@ -124,21 +124,9 @@ internal static class InspectTreeRenderer
     // An unparsable JSON annotation is skipped, as upstream does.
     private static void AddJsonAnnotation(TreeNode parent, string key, string value)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(value, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException)
-        {
-            return;
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                return;
+        using var doc = ParseOrNull(value, JsonValueKind.Object);
+        if (doc != null)
             AddJsonObject(parent.Add(key), doc.RootElement);
-        }
     }
 
     private static void AddJsonObject(TreeNode node, JsonElement obj)
@@ -189,21 +177,29 @@ internal static class InspectTreeRenderer
         return d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static void AddVolumes(TreeNode parent, string value)
+    // The parsed annotation when it is JSON of the expected kind, else null (bounded depth: annotations are untrusted).
+    private static JsonDocument? ParseOrNull(string value, JsonValueKind kind)
     {
-        JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(value, new JsonDocumentOptions { MaxDepth = 64 });
+            var doc = JsonDocument.Parse(value, new JsonDocumentOptions { MaxDepth = 64 });
+            if (doc.RootElement.ValueKind == kind)
+                return doc;
+            doc.Dispose();
+            return null;
         }
         catch (JsonException)
         {
-            return;
+            return null;
         }
-        using (doc)
+    }
+
+    private static void AddVolumes(TreeNode parent, string value)
+    {
+        using var doc = ParseOrNull(value, JsonValueKind.Array);
+        if (doc == null)
+            return;
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Array)
-                return;
             var volumes = parent.Add(VolumesAnnotation);
             foreach (var v in doc.RootElement.EnumerateArray())
             {

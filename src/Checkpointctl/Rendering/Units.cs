@@ -6,23 +6,12 @@ namespace Checkpointctl.Cli.Rendering;
 public static class Units
 {
     /// <summary>Upstream's <c>ByteToString</c>: 1024-based, <c>N B</c> below 1 KiB, else one decimal and KiB…EiB.</summary>
-    public static string Bytes(long b)
-    {
-        const long unit = 1024;
-        if (b < unit)
-            return b.ToString(CultureInfo.InvariantCulture) + " B";
-        long div = unit;
-        var exp = 0;
-        for (var n = b / unit; n >= unit; n /= unit)
-        {
-            div *= unit;
-            exp++;
-        }
-        return ((double)b / div).ToString("F1", CultureInfo.InvariantCulture) + " " + "KMGTPE"[exp] + "iB";
-    }
+    public static string Bytes(long b) => Scaled(b < 0 ? 0 : (ulong)b, "iB");
 
     /// <summary>Socket buffer sizes as go-criu prints them: 1024-based but written <c>KB</c>, <c>MB</c>, ….</summary>
-    public static string SocketBytes(ulong b)
+    public static string SocketBytes(ulong b) => Scaled(b, "B");
+
+    private static string Scaled(ulong b, string suffix)
     {
         const ulong unit = 1024;
         if (b < unit)
@@ -34,7 +23,7 @@ public static class Units
             div *= unit;
             exp++;
         }
-        return ((double)b / div).ToString("F1", CultureInfo.InvariantCulture) + " " + "KMGTPE"[exp] + "B";
+        return ((double)b / div).ToString("F1", CultureInfo.InvariantCulture) + " " + "KMGTPE"[exp] + suffix;
     }
 
     /// <summary>
