@@ -156,28 +156,10 @@ public class BadInputTests
     public void Pstree_cycles_and_missing_images_are_errors_not_hangs()
     {
         using var dir = new ScratchDir();
-        var pstree = Image(CriuMagic.Pstree, new Checkpointctl.Core.Criu.Images.PstreeEntry { Pid = 1, Ppid = 2 }, new Checkpointctl.Core.Criu.Images.PstreeEntry { Pid = 2, Ppid = 1 });
+        var pstree = SyntheticCheckpoint.Frame(CriuMagic.Pstree, new Checkpointctl.Core.Criu.Images.PstreeEntry { Pid = 1, Ppid = 2 }, new Checkpointctl.Core.Criu.Images.PstreeEntry { Pid = 2, Ppid = 1 });
         var path = TestArchive.Minimal().Without("checkpoint/pstree.img").File("checkpoint/pstree.img", pstree).WriteTo(dir.Path, "cycle.tar");
         using var archive = CheckpointArchive.Open(path, new ArchiveRequest { Hold = CriuImages.ProcessTreeImages });
         var e = Assert.Throws<MissingCheckpointDataException>(() => ProcessTree.Build(new CriuImages(archive)));
         Assert.Equal("error opening binary file: open checkpoint/core-1.img: no such file or directory", e.Message);
-    }
-
-    private static byte[] Image(uint magic, params Google.Protobuf.IMessage[] entries)
-    {
-        var output = new MemoryStream();
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(word, CriuMagic.ImgCommon);
-        output.Write(word);
-        BinaryPrimitives.WriteUInt32LittleEndian(word, magic);
-        output.Write(word);
-        foreach (var e in entries)
-        {
-            var bytes = Google.Protobuf.MessageExtensions.ToByteArray(e);
-            BinaryPrimitives.WriteUInt32LittleEndian(word, (uint)bytes.Length);
-            output.Write(word);
-            output.Write(bytes);
-        }
-        return output.ToArray();
     }
 }

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Checkpointctl.Core.Criu;
+using Checkpointctl.Core.Criu.Images;
+
+namespace Checkpointctl.Tests;
+
+/// <summary><c>memparse -o</c> replaces files atomically and leaves nothing behind when interrupted.</summary>
+public class OutputFileTests
+{
+    [Fact]
+    public void An_existing_file_is_replaced_and_no_temporary_file_remains()
+    {
+        using var dir = new ScratchDir();
+        var output = Path.Combine(dir.Path, "out.txt");
+        File.WriteAllText(output, "old content");
+        var result = CliRunner.Run("memparse", TestPaths.Archive("simple-none.tar"), "--pid", "1", "-o", output);
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("Address           Hexadecimal", File.ReadAllText(output));
+        Assert.Equal([output], dir.Files());
+    }
+
+    [Fact]
+    public void A_failed_run_leaves_the_previous_file_untouched()
+    {
+        using var dir = new ScratchDir();
+        var output = Path.Combine(dir.Path, "out.txt");
+        File.WriteAllText(output, "old content");
+        CliRunner.AssertError(CliRunner.Run("memparse", TestPaths.Wrapped("piggie-podman.tar"), "--pid", "6", "-o", output));
+        Assert.Equal("old content", File.ReadAllText(output));
+        Assert.Equal([output], dir.Files());
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public void A_signal_during_the_write_leaves_no_partial_file(string signal)
+    {
+        using var dir = new ScratchDir();
+        var archive = BigProcessArchive(dir.Path, pages: 16384);
+        var output = Path.Combine(dir.Path, "out.txt");
+        var psi = new ProcessStartInfo("dotnet", [typeof(Cli.CliApp).Assembly.Location, "memparse", archive, "--pid", "1", "-o", output])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(psi)!;
+        var clock = Stopwatch.StartNew();
+        // Signal as soon as the temporary file exists, i.e. while the hexdump is being written.
+        while (!Directory.EnumerateFiles(dir.Path, ".out.txt.*.tmp").Any() && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(20))
+            Thread.Sleep(5);
+        Assert.False(process.HasExited, "the hexdump finished before it could be interrupted");
+        Process.Start("kill", ["-" + signal, process.Id.ToString()])!.WaitForExit();
+        Assert.True(process.WaitForExit(10_000));
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Equal([archive], dir.Files());
+    }
+
+    // One process whose single present run holds `pages` zero pages: a hexdump of it takes a while.
+    private static string BigProcessArchive(string dir, int pages)
+    {
+        var pagemap = SyntheticCheckpoint.Frame(CriuMagic.Pagemap, new PagemapHead { PagesId = 1 }, new PagemapEntry { Vaddr = 0x10000, NrPages = (ulong)pages, Flags = 4 });
+        var checkpoint = new SyntheticCheckpoint().Process(1, 0, "big")
+            .Image("mm-1.img", SyntheticCheckpoint.Frame(CriuMagic.Mm, new MmEntry()))
+            .Image("pagemap-1.img", pagemap)
+            .Image("pages-1.img", new byte[pages * 4096]);
+        return checkpoint.WriteTo(dir, "big.tar");
+    }
+}
