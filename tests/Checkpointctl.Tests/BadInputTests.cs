@@ -162,4 +162,19 @@ public class BadInputTests
         var e = Assert.Throws<MissingCheckpointDataException>(() => ProcessTree.Build(new CriuImages(archive)));
         Assert.Equal("error opening binary file: open checkpoint/core-1.img: no such file or directory", e.Message);
     }
+
+    [Theory]
+    [InlineData(new uint[] { 1, 2, 2, 1 }, "failed to get process tree: pstree.img: no root process (ppid 0)")]
+    [InlineData(new uint[] { 1, 0, 2, 3, 3, 2 }, "failed to get process tree: pstree.img: parent links form a cycle")]
+    [InlineData(new uint[] { 1, 0, 1, 0 }, "failed to get process tree: pstree.img: PID 1 appears more than once")]
+    [InlineData(new uint[] { 1, 0, 2, 9 }, "failed to get process tree: pstree.img: parent 9 of PID 2 is not in the tree")]
+    public void Broken_process_trees_are_errors_not_hangs(uint[] pidPpid, string expected)
+    {
+        using var dir = new ScratchDir();
+        var checkpoint = new SyntheticCheckpoint();
+        for (var i = 0; i < pidPpid.Length; i += 2)
+            checkpoint.Process(pidPpid[i], pidPpid[i + 1], "p");
+        var path = checkpoint.WriteTo(dir.Path);
+        Assert.Equal(expected, CliRunner.AssertError(CliRunner.Run("inspect", path, "--ps-tree")));
+    }
 }
