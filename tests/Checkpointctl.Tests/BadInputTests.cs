@@ -177,4 +177,24 @@ public class BadInputTests
         var path = checkpoint.WriteTo(dir.Path);
         Assert.Equal(expected, CliRunner.AssertError(CliRunner.Run("inspect", path, "--ps-tree")));
     }
+
+    [Fact]
+    public void Fifos_and_devices_are_refused_without_blocking()
+    {
+        using var dir = new ScratchDir();
+        var fifo = Path.Combine(dir.Path, "fifo.tar");
+        System.Diagnostics.Process.Start("mkfifo", [fifo])!.WaitForExit();
+        Assert.Equal($"input {fifo} not a regular file", ShowError(dir, fifo));
+        Assert.Equal("input /dev/zero not a regular file", CliRunner.AssertError(CliRunner.Run("show", "/dev/zero")));
+    }
+
+    [Fact]
+    public void A_fifo_inside_an_unpacked_checkpoint_is_not_read()
+    {
+        using var dir = new ScratchDir();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "checkpoint"));
+        File.WriteAllText(Path.Combine(dir.Path, "spec.dump"), TestArchive.Spec);
+        System.Diagnostics.Process.Start("mkfifo", [Path.Combine(dir.Path, "config.dump")])!.WaitForExit();
+        Assert.Equal("open config.dump: no such file or directory", ShowError(dir, dir.Path));
+    }
 }

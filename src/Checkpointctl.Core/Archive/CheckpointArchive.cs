@@ -102,13 +102,10 @@ public sealed class CheckpointArchive : IDisposable
             if (!info.Exists)
                 throw new CheckpointException($"stat {path}: no such file or directory");
         }
-        if (info.LinkTarget == null && info is DirectoryInfo dir)
+        // A directory the user names (even through a link) is read; inside it, links are never followed.
+        if (info is DirectoryInfo dir)
             return OpenDirectory(path, dir, request);
-        if (info is DirectoryInfo)
-            info = new DirectoryInfo(info.ResolveLinkTarget(true)!.FullName);
-        if (info is DirectoryInfo resolvedDir)
-            return OpenDirectory(path, resolvedDir, request);
-        if (info.Attributes.HasFlag(FileAttributes.Device))
+        if (!FileKind.IsRegularFileOrDirectory(path))
             throw new CheckpointException($"input {path} not a regular file");
 
         SafeFileHandle handle;
@@ -325,7 +322,8 @@ public sealed class CheckpointArchive : IDisposable
                    && (File.Exists(System.IO.Path.Combine(root, "inventory.img")) || File.Exists(System.IO.Path.Combine(root, "pstree.img")));
         foreach (var file in dir.EnumerateFiles("*", options))
         {
-            if (file.Attributes.HasFlag(FileAttributes.Device))
+            // FIFOs, sockets and devices are not checkpoint data (and reading a FIFO would block).
+            if (!FileKind.IsRegularFileOrDirectory(file.FullName))
                 continue;
             var name = (bare ? ArchiveLayout.CheckpointPrefix : "") + System.IO.Path.GetRelativePath(root, file.FullName).Replace('\\', '/');
             var member = new ArchiveMember(name, file.Length);
