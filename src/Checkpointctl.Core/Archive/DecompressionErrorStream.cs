@@ -7,15 +7,8 @@ internal sealed class DecompressionException(string message, Exception inner) : 
 /// Wraps a decompressor so that its failures are told apart from tar format errors: every decompressor throws its own
 /// exception types (InvalidDataException, ZstdException, ...), and a truncated stream must read as "unexpected EOF".
 /// </summary>
-internal sealed class DecompressionErrorStream(Stream inner, CompressionKind kind) : Stream
+internal sealed class DecompressionErrorStream(Stream inner, CompressionKind kind) : ForwardReadStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -32,10 +25,6 @@ internal sealed class DecompressionErrorStream(Stream inner, CompressionKind kin
             throw new DecompressionException(message, e);
         }
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -117,19 +117,13 @@ internal sealed class CountingStream(Stream inner, ReadCounter counter) : Stream
 }
 
 /// <summary>Serves bytes already peeked from an unseekable stream, then the rest of it.</summary>
-internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream rest) : Stream
+internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream rest) : ForwardReadStream
 {
     private int _pos;
     private long _consumed;
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
 
     // Readable (bytes consumed so far) because some decompressors (SharpCompress's xz) ask for it.
     public override long Position { get => _consumed; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -145,10 +139,6 @@ internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream res
         _consumed += read;
         return read;
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
