@@ -198,7 +198,7 @@ public sealed class CheckpointArchive : IDisposable
     // Compressed or unseekable: one forward pass; hold or hand over what is wanted, skip the rest, stop early.
     private void Stream(Stream raw, CompressionKind kind)
     {
-        using var data = kind == CompressionKind.None ? raw : new DecompressionErrorStream(Archive.Compression.Decompress(raw, kind), kind);
+        using var data = kind == CompressionKind.None ? raw : Guard(() => DecompressionErrorStream.Open(raw, kind));
         using var reader = new TarReader(data, leaveOpen: true);
         while (true)
         {
@@ -241,7 +241,18 @@ public sealed class CheckpointArchive : IDisposable
         return member;
     }
 
-    private TarEntry? NextEntry(TarReader reader) => Guard(() => reader.GetNextEntry(copyData: false));
+    private TarEntry? NextEntry(TarReader reader) => Guard(() =>
+    {
+        try
+        {
+            return reader.GetNextEntry(copyData: false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // TarReader's word for a header whose size field contradicts its type (e.g. a huge GNU long name).
+            throw new InvalidDataException(e.Message, e);
+        }
+    });
 
     // Reads a held member fully, within the request's limits.
     private ReadOnlyMemory<byte> ReadAll(ArchiveMember member, Stream? source)

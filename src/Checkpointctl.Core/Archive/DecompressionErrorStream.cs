@@ -9,6 +9,19 @@ internal sealed class DecompressionException(string message, Exception inner) : 
 /// </summary>
 internal sealed class DecompressionErrorStream(Stream inner, CompressionKind kind) : ForwardReadStream
 {
+    /// <summary>Opens the decompressor; some (bzip2) already decode the first block here, so failures are wrapped too.</summary>
+    public static DecompressionErrorStream Open(Stream compressed, CompressionKind kind)
+    {
+        try
+        {
+            return new DecompressionErrorStream(Compression.Decompress(compressed, kind), kind);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw Wrap(e, kind);
+        }
+    }
+
 
     public override int Read(Span<byte> buffer)
     {
@@ -18,12 +31,16 @@ internal sealed class DecompressionErrorStream(Stream inner, CompressionKind kin
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var name = kind.ToString().ToLowerInvariant();
-            var message = e is EndOfStreamException || e.Message.Contains("truncat", StringComparison.OrdinalIgnoreCase)
-                ? "unexpected EOF"
-                : $"{name}: invalid compressed data ({e.Message.TrimEnd('.')})";
-            throw new DecompressionException(message, e);
+            throw Wrap(e, kind);
         }
+    }
+
+    private static DecompressionException Wrap(Exception e, CompressionKind kind)
+    {
+        var message = e is EndOfStreamException || e.Message.Contains("truncat", StringComparison.OrdinalIgnoreCase)
+            ? "unexpected EOF"
+            : $"{kind.ToString().ToLowerInvariant()}: invalid compressed data ({e.Message.TrimEnd('.')})";
+        return new DecompressionException(message, e);
     }
 
     protected override void Dispose(bool disposing)

@@ -80,7 +80,9 @@ public sealed class Pagemap
             runs.Add(new PageRun(e.Vaddr, pages, flags, isPresent ? fileOffset : -1));
             if (isPresent)
             {
-                fileOffset = checked(fileOffset + (long)bytes);
+                if ((long)bytes > long.MaxValue - fileOffset)
+                    throw new InvalidCheckpointException($"{name}: entry {runs.Count}: present pages exceed any possible pages file");
+                fileOffset += (long)bytes;
                 present += pages;
             }
         }
