@@ -117,7 +117,9 @@ public sealed class Inspection
             cmdline = Wrap("failed to build JSON process tree node: failed to process command line arguments: ", () =>
             {
                 var mm = images.Mm(node.Pid);
-                return Encoding.UTF8.GetString(images.Memory(node.Pid).Read(mm.MmArgStart, mm.MmArgEnd)).Replace('\0', ' ');
+                var area = images.Memory(node.Pid).Read(mm.MmArgStart, mm.MmArgEnd);
+                area.AsSpan().Replace((byte)0, (byte)' ');
+                return Encoding.UTF8.GetString(area);
             });
         }
         if (node.HasImages && options.PsTreeEnv)
@@ -152,8 +154,15 @@ public sealed class Inspection
     public static IReadOnlyList<KeyValuePair<string, string>> ParseEnvironment(ReadOnlySpan<byte> area)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in Encoding.UTF8.GetString(area).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        // Entry by entry: the area may be up to 64 MiB, so never one string of it and an index of every NUL.
+        while (!area.IsEmpty)
         {
+            var end = area.IndexOf((byte)0);
+            var bytes = end < 0 ? area : area[..end];
+            area = end < 0 ? [] : area[(end + 1)..];
+            if (bytes.IsEmpty)
+                continue;
+            var entry = Encoding.UTF8.GetString(bytes);
             var eq = entry.IndexOf('=');
             if (eq <= 0)
                 throw new InvalidCheckpointException($"invalid environment variable {entry}");

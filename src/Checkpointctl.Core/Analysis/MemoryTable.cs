@@ -33,9 +33,15 @@ public static class MemoryTable
             if (!node.HasImages)
                 return;
             var pagemap = images.Pagemap(node.Pid);
-            var shared = images.Mm(node.Pid).Vmas.Where(v => (v.Flags & MapShared) != 0 && v.End >= v.Start)
-                .Aggregate(0UL, (sum, v) => sum + (v.End - v.Start));
-            rows.Add(new ProcessMemorySize(node.Pid, node.Comm, checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), (long)shared));
+            long shared = 0;
+            foreach (var v in images.Mm(node.Pid).Vmas.Where(v => (v.Flags & MapShared) != 0 && v.End >= v.Start))
+            {
+                // Real mappings are disjoint; hostile ones must not wrap the sum into a small or negative size.
+                if (v.End - v.Start > (ulong)(long.MaxValue - shared))
+                    throw new InvalidCheckpointException($"mm-{node.Pid}.img: shared mappings cover more than {long.MaxValue} bytes");
+                shared += (long)(v.End - v.Start);
+            }
+            rows.Add(new ProcessMemorySize(node.Pid, node.Comm, checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), shared));
             foreach (var child in node.Children)
                 Walk(child);
         }

@@ -177,8 +177,9 @@ public sealed class CheckpointArchive : IDisposable
     private void IndexSeekable(Stream stream, SafeFileHandle? handle)
     {
         SupportsRandomAccess = true;
-        using var reader = new TarReader(stream, leaveOpen: true);
-        while (NextEntry(reader) is { } entry)
+        var limited = new TarMetadataLimitStream(stream, Path);
+        using var reader = new TarReader(limited, leaveOpen: true);
+        while (NextEntry(reader, limited) is { } entry)
         {
             if (Accept(entry) is not { } member)
                 continue;
@@ -199,12 +200,13 @@ public sealed class CheckpointArchive : IDisposable
     private void Stream(Stream raw, CompressionKind kind)
     {
         using var data = kind == CompressionKind.None ? raw : Guard(() => DecompressionErrorStream.Open(raw, kind));
-        using var reader = new TarReader(data, leaveOpen: true);
+        var limited = new TarMetadataLimitStream(data, Path);
+        using var reader = new TarReader(limited, leaveOpen: true);
         while (true)
         {
             if (_request.IsSatisfiedBy(this))
                 return;
-            if (NextEntry(reader) is not { } entry)
+            if (NextEntry(reader, limited) is not { } entry)
                 break;
             if (Accept(entry) is not { } member)
                 continue;
@@ -241,8 +243,9 @@ public sealed class CheckpointArchive : IDisposable
         return member;
     }
 
-    private TarEntry? NextEntry(TarReader reader) => Guard(() =>
+    private TarEntry? NextEntry(TarReader reader, TarMetadataLimitStream limited) => Guard(() =>
     {
+        limited.InHeader = true;
         try
         {
             return reader.GetNextEntry(copyData: false);
@@ -251,6 +254,10 @@ public sealed class CheckpointArchive : IDisposable
         {
             // TarReader's word for a header whose size field contradicts its type (e.g. a huge GNU long name).
             throw new InvalidDataException(e.Message, e);
+        }
+        finally
+        {
+            limited.InHeader = false;
         }
     });
 

@@ -60,6 +60,7 @@ public sealed class Pagemap
         long fileOffset = 0;
         ulong present = 0;
         ulong previousEnd = 0;
+        ulong total = 0;
         while (reader.TryRead(PagemapEntry.Parser, out var e))
         {
             var pages = e.HasNrPages ? e.NrPages : e.CompatNrPages;
@@ -76,6 +77,10 @@ public sealed class Pagemap
             if (runs.Count > 0 && e.Vaddr < previousEnd)
                 throw new InvalidCheckpointException($"{name}: entry {runs.Count + 1}: address 0x{e.Vaddr:x} overlaps or precedes the previous run");
             previousEnd = e.Vaddr + bytes;
+            // Disjoint runs never wrap this sum, but sizes are reported as long (memparse, inspect, diff).
+            total += bytes;
+            if (total > long.MaxValue)
+                throw new InvalidCheckpointException($"{name}: entry {runs.Count + 1}: runs cover more than {long.MaxValue} bytes");
             var isPresent = (flags & PageFlags.Present) != 0;
             runs.Add(new PageRun(e.Vaddr, pages, flags, isPresent ? fileOffset : -1));
             if (isPresent)

@@ -39,7 +39,8 @@ public sealed class PageCapture
         if (end <= start || end - start > ProcessMemory.MaxReadBytes)
             return ranges;
         var pageSize = (ulong)pagemap.PageSize;
-        for (var page = start / pageSize * pageSize; page < end; page += pageSize)
+        // The last page of the address space must not wrap the loop around to address 0.
+        for (var page = start / pageSize * pageSize; page < end; page = page > ulong.MaxValue - pageSize ? end : page + pageSize)
         {
             var index = pagemap.FindRun(page);
             if (index < 0 || !pagemap.Runs[index].IsPresent)
@@ -57,10 +58,12 @@ public sealed class PageCapture
     private void Consume(ArchiveMember member, Stream data, CheckpointArchive archive)
     {
         var needs = _fixedNeeds != null ? _fixedNeeds.GetValueOrDefault(member.Name) : NeedsFromHeldImages(member.Name, archive);
-        if (needs == null || needs.Count == 0)
-            return;
+        // Registered even when nothing is needed from it (empty or unmapped ranges), so the pages image is known to
+        // have gone by: reads of ranges that were not captured are then input errors, not a missing member.
         if (!_captured.TryGetValue(member.Name, out var sparse))
             _captured[member.Name] = sparse = new SparseData(member.Size);
+        if (needs == null || needs.Count == 0)
+            return;
         long position = 0;
         // Ranges may overlap (argv and environment often share a page): read only what is not read yet.
         foreach (var (offset, length) in needs.Where(n => n.Offset + n.Length <= member.Size).OrderBy(n => n.Offset))

@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace Checkpointctl.Tests.Hostile;
+
+/// <summary>One command run against a variant, and what it may leave behind.</summary>
+/// <param name="Streams">Writes rows as it goes, so stdout may hold partial output before an error.</param>
+/// <param name="Output">Writes this file (in the variant's directory) on success, nothing on failure.</param>
+public sealed record HostileCommand(string Name, Func<HostileRun, string[]> Args, bool Json = false, bool Streams = false, string? Output = null, bool IsList = false, bool IsDiff = false)
+{
+    /// <summary>Every command of the issue: show, inspect (tree, json), memparse (table, search, hexdump, hexdump to a file), diff (tree, json), list.</summary>
+    public static IReadOnlyList<HostileCommand> All { get; } =
+    [
+        new("list", r => ["list", r.Directory], IsList: true),
+        new("show", r => ["show", r.Variant]),
+        new("inspect-tree", r => ["inspect", r.Variant, "--all"]),
+        new("inspect-json", r => ["inspect", r.Variant, "--all", "--format", "json"], Json: true),
+        new("memparse-table", r => ["memparse", r.Variant]),
+        new("memparse-search", r => ["memparse", r.Variant, "--pid", r.Pid, "-s", "PATH=", "-c", "8"]),
+        new("memparse-hexdump", r => ["memparse", r.Variant, "--pid", r.Pid], Streams: true),
+        new("memparse-hexdump-file", r => ["memparse", r.Variant, "--pid", r.Pid, "-o", Path.Combine(r.Directory, "out.txt")], Output: "out.txt"),
+        new("diff-tree", r => ["diff", r.Original, r.Variant, "--ps-tree-cmd", "--ps-tree-env", "--files", "--sockets"], IsDiff: true),
+        new("diff-json", r => ["diff", r.Original, r.Variant, "--ps-tree-cmd", "--ps-tree-env", "--files", "--sockets", "--format", "json"], Json: true, IsDiff: true),
+    ];
+
+    private static readonly Regex ListLogLine = new(@"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Error extracting information from .+: .+$", RegexOptions.CultureInvariant);
+
+    /// <summary>Null when the result follows the rules (exit 0 with sane output, or exit 1 with one <c>Error:</c> line), else why not.</summary>
+    public string? Check(int exitCode, string stdout, string stderr)
+    {
+        if (stderr.Contains("Unhandled exception", StringComparison.Ordinal) || stderr.Contains("   at ", StringComparison.Ordinal) || stdout.Contains("   at Checkpointctl", StringComparison.Ordinal))
+            return "stack trace";
+        if (stderr.Contains("internal error", StringComparison.Ordinal))
+            return "internal error";
+        switch (exitCode)
+        {
+            case 0:
+                if (IsList)
+                {
+                    if (stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(l => !ListLogLine.IsMatch(l)) is { } bad)
+                        return $"list stderr line not in log format: {Trim(bad)}";
+                }
+                else if (stderr.Length > 0)
+                {
+                    return $"exit 0 with stderr: {Trim(stderr)}";
+                }
+                if (stdout.Length == 0 && Output == null)
+                    return "exit 0 without output";
+                if (Json)
+                {
+                    try
+                    {
+                        using var _ = JsonDocument.Parse(stdout, new JsonDocumentOptions { MaxDepth = 1024 });
+                    }
+                    catch (JsonException e)
+                    {
+                        return $"exit 0 with invalid JSON: {e.Message}";
+                    }
+                }
+                return null;
+            case 1:
+                if (IsDiff && stderr.StartsWith("Error: checkpoints are from different containers:\n", StringComparison.Ordinal))
+                    return stderr.TrimEnd('\n').Split('\n').Length == 3 ? null : $"different-containers message not 3 lines: {Trim(stderr)}";
+                if (!stderr.StartsWith("Error: ", StringComparison.Ordinal) || !stderr.EndsWith('\n') || stderr.TrimEnd('\n').Contains('\n') || stderr.Length <= 8)
+                    return $"exit 1 without exactly one Error: line: {Trim(stderr)}";
+                if (!Streams && stdout.Length > 0)
+                    return $"exit 1 with stdout: {Trim(stdout)}";
+                return null;
+            default:
+                return $"exit code {exitCode}";
+        }
+    }
+
+    private static string Trim(string s) => s.Length > 300 ? s[..300] + "…" : s;
+}
+
+/// <summary>The paths and PID one command line is built from.</summary>
+public sealed record HostileRun(string Original, string Variant, string Directory, string Pid);
+
+/// <summary>
+/// The hostile corpus against every command, in process, each run under a 5 s watchdog. CI runs a fixed seeded
+/// subset; <c>HOSTILE_ALL=1</c> runs every variant and <c>HOSTILE_FILTER=regex</c> narrows by variant id
+/// (<c>tests/hostile/run-full.sh</c> runs the whole corpus out of process against the native binary).
+/// </summary>
+public class HostileCorpusTests(ITestOutputHelper output)
+{
+    /// <summary>Longest a single run may take.</summary>
+    public static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How far one run may raise the test process's resident memory (peak during the run over resident memory at its
+    /// start): the 256 MiB of the largest member held in memory plus the 64 MiB of the largest memory read, and slack.
+    /// </summary>
+    public const long RssGrowthLimit = 384L << 20;
+
+    /// <summary>Variants of each family in the CI subset (families are spread over the fixtures by a seeded order).</summary>
+    private const int PerFamily = 3;
+
+    private static readonly ConcurrentDictionary<string, Lazy<HostileFixture>> Fixtures = new();
+
+    /// <summary>CI: 1 GiB gzip and zstd bombs and a 128 MiB xz bomb (the full run uses 4 GiB for all three).</summary>
+    private static readonly CorpusOptions CiOptions = new() { BombBytes = 1L << 30, XzBombBytes = 128L << 20 };
+
+    public static HostileFixture Fixture(string name) =>
+        Fixtures.GetOrAdd(name, n => new Lazy<HostileFixture>(() => HostileFixture.Load(TestPaths.ArchiveByName(n)))).Value;
+
+    /// <summary>The CI subset: per family, the first <see cref="PerFamily"/> variants in an order seeded by their ids.</summary>
+    public static List<HostileVariant> CiSubset(CorpusOptions options)
+    {
+        var all = TestPaths.AllArchives().Select(p => Fixture(Path.GetFileName(p))).SelectMany(f => HostileCorpus.Variants(f, options)).ToList();
+        if (Environment.GetEnvironmentVariable("HOSTILE_ALL") == "1")
+            return all;
+        var perFamily = int.TryParse(Environment.GetEnvironmentVariable("HOSTILE_PER_FAMILY"), out var n) ? n : PerFamily;
+        return all.GroupBy(v => v.Family)
+            .SelectMany(g => g.OrderBy(v => HostileCorpus.Seed("ci/" + v.Id)).Take(perFamily))
+            .OrderBy(v => v.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    [Fact]
+    public void Ci_subset_never_crashes_hangs_or_writes()
+    {
+        var variants = CiSubset(CiOptions);
+        if (Environment.GetEnvironmentVariable("HOSTILE_FILTER") is { Length: > 0 } filter)
+            variants = variants.Where(v => Regex.IsMatch(v.Id, filter)).ToList();
+        var stats = new HostileStats();
+        var clock = Stopwatch.StartNew();
+        foreach (var v in variants)
+            RunVariant(v, stats);
+        output.WriteLine($"{variants.Count} variants x {HostileCommand.All.Count} commands = {stats.Runs} runs in {clock.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"exit 0: {stats.Exit0}, exit 1: {stats.Exit1}, failures: {stats.Failures.Count}, hangs: {stats.Hangs}");
+        output.WriteLine($"slowest run: {stats.SlowestMs} ms ({stats.Slowest}); largest resident memory growth of one run: {stats.MaxGrowth >> 20} MiB ({stats.MostGrowing})"
+                         + (PeakRss.Available ? "" : " (not measured: /proc/self/clear_refs is not writable)"));
+        foreach (var (family, ms) in stats.FamilyMs.OrderByDescending(x => x.Value).Take(10))
+            output.WriteLine($"  {family}: {ms} ms");
+        Assert.True(stats.Failures.IsEmpty, $"{stats.Failures.Count} failing runs:\n" + string.Join("\n", stats.Failures.Take(200)));
+    }
+
+    /// <summary>Variants that found a defect (hang, internal error, memory) and the fixture that showed it.</summary>
+    [Theory]
+    [InlineData("simple-none.tar", "mm-arg-top")] // argument area on the last page: the page loop wrapped to 0 (hang)
+    [InlineData("simple-gzip.tar.gz", "mm-arg-top")]
+    [InlineData("simple-gzip.tar.gz", "mm-cleared")] // no pages captured for empty areas: "neither held, captured nor randomly accessible"
+    [InlineData("simple-gzip.tar.gz", "pagemap-head-only")]
+    [InlineData("volume.tar.zst", "mm-all-max")]
+    [InlineData("piggie-crio.tar", "mm-env-64mib")] // a 64 MiB environment area took ~730 MiB to split
+    [InlineData("simple-zstd.tar.zst", "bomb-zstd-pax-header@1g")] // TarReader read a 1 GiB PAX header into one array
+    [InlineData("simple-gzip.tar.gz", "bomb-gzip-gnu-longname@2g")]
+    [InlineData("simple-none.tar", "pagemap-address-space-full")] // Σ run sizes overflowed long (OverflowException)
+    public void Found_defects_stay_fixed(string fixture, string variant)
+    {
+        var v = HostileCorpus.Variants(Fixture(fixture), CiOptions).Single(x => x.Name == variant);
+        var stats = new HostileStats();
+        RunVariant(v, stats);
+        Assert.True(stats.Failures.IsEmpty, string.Join("\n", stats.Failures));
+    }
+
+    [Fact]
+    public void Shared_mappings_that_wrap_the_sum_are_an_error_not_a_small_size()
+    {
+        var v = HostileCorpus.Variants(Fixture("simple-none.tar"), CiOptions).Single(x => x.Name == "mm-vma-shared-huge");
+        using var dir = new ScratchDir();
+        var path = Path.Combine(dir.Path, "v.tar");
+        File.WriteAllBytes(path, v.Build());
+        Assert.Equal("mm-1.img: shared mappings cover more than 9223372036854775807 bytes", CliRunner.AssertError(CliRunner.Run("memparse", path)));
+    }
+
+    private static void RunVariant(HostileVariant v, HostileStats stats)
+    {
+        var clock = Stopwatch.StartNew();
+        var f = Fixture(v.Fixture);
+        byte[] bytes;
+        try
+        {
+            bytes = v.Build();
+        }
+        catch (Exception e)
+        {
+            stats.Failures.Enqueue($"{v.Id}: generator failed: {e.GetType().Name}: {e.Message}");
+            return;
+        }
+        using var dir = new ScratchDir();
+        var path = Path.Combine(dir.Path, "checkpoint-x.tar");
+        File.WriteAllBytes(path, bytes);
+        var run = new HostileRun(f.Path, path, dir.Path, f.RootPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var command in HostileCommand.All)
+        {
+            var before = dir.Files();
+            var args = command.Args(run);
+            var rssBefore = PeakRss.Reset();
+            var watch = Stopwatch.StartNew();
+            var task = Task.Factory.StartNew(() => CliRunner.Run(args), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            Interlocked.Increment(ref stats.Runs);
+            if (!task.Wait(RunLimit))
+            {
+                Interlocked.Increment(ref stats.Hangs);
+                stats.Failures.Enqueue($"{v.Id} {command.Name}: still running after {RunLimit.TotalSeconds} s");
+                // The run keeps its thread; its directory cannot be checked or removed safely, so stop this variant.
+                return;
+            }
+            var r = task.Result;
+            var growth = rssBefore < 0 ? 0 : PeakRss.Read() - rssBefore;
+            stats.Record(v, command, watch.ElapsedMilliseconds, growth);
+            if (r.ExitCode == 0)
+                Interlocked.Increment(ref stats.Exit0);
+            else if (r.ExitCode == 1)
+                Interlocked.Increment(ref stats.Exit1);
+            if (command.Check(r.ExitCode, r.Stdout, r.Stderr) is { } problem)
+                stats.Failures.Enqueue($"{v.Id} {command.Name}: {problem}");
+            if (growth > RssGrowthLimit)
+                stats.Failures.Enqueue($"{v.Id} {command.Name}: resident memory grew by {growth >> 20} MiB");
+            var after = dir.Files();
+            var expected = command.Output != null && r.ExitCode == 0 ? before.Append(Path.Combine(dir.Path, command.Output)).Order(StringComparer.Ordinal).ToArray() : before;
+            if (!after.SequenceEqual(expected))
+                stats.Failures.Enqueue($"{v.Id} {command.Name}: directory changed: {string.Join(", ", after.Except(before).Concat(before.Except(after).Select(x => "-" + x)))}");
+            if (command.Output != null)
+                File.Delete(Path.Combine(dir.Path, command.Output));
+        }
+        stats.FamilyMs.AddOrUpdate(v.Family, clock.ElapsedMilliseconds, (_, ms) => ms + clock.ElapsedMilliseconds);
+    }
+
+    private sealed class HostileStats
+    {
+        public int Runs, Exit0, Exit1, Hangs;
+        public long SlowestMs, MaxGrowth;
+        public string Slowest = "", MostGrowing = "";
+        public readonly ConcurrentQueue<string> Failures = new();
+        public readonly ConcurrentDictionary<string, long> FamilyMs = new();
+
+        public void Record(HostileVariant v, HostileCommand c, long ms, long growth)
+        {
+            lock (this)
+            {
+                if (ms > SlowestMs)
+                    (SlowestMs, Slowest) = (ms, $"{v.Id} {c.Name}");
+                if (growth > MaxGrowth)
+                    (MaxGrowth, MostGrowing) = (growth, $"{v.Id} {c.Name}");
+            }
+        }
+    }
+
+    /// <summary>The process's peak resident memory (VmHWM), reset through <c>/proc/self/clear_refs</c> before each run.</summary>
+    private static class PeakRss
+    {
+        public static bool Available { get; private set; } = true;
+
+        /// <summary>Resets the peak to the current resident size and returns that size (-1 when unavailable).</summary>
+        public static long Reset()
+        {
+            if (!Available)
+                return -1;
+            try
+            {
+                File.WriteAllText("/proc/self/clear_refs", "5");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Available = false;
+                return -1;
+            }
+            return Status("VmRSS:");
+        }
+
+        public static long Read() => Status("VmHWM:");
+
+        private static long Status(string field)
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) << 10;
+            }
+            return 0;
+        }
+    }
+}
