@@ -131,3 +131,31 @@ public class ArchiveTests
         Assert.Contains("member checkpoint/big.img is 4096 bytes, larger than", e.Message);
     }
 }
+
+public class HeldMemberMemoryTests
+{
+    [Fact]
+    public void A_huge_claimed_member_in_a_truncated_stream_fails_without_allocating_its_size()
+    {
+        // A tar header claiming a 200 MiB config.dump, then 1 KiB of data and the end of the (gzip) stream.
+        var header = new byte[512];
+        System.Text.Encoding.ASCII.GetBytes("config.dump").CopyTo(header, 0);
+        System.Text.Encoding.ASCII.GetBytes("0000644\0").CopyTo(header, 100);
+        System.Text.Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 108);
+        System.Text.Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 116);
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(200L << 20, 8).PadLeft(11, '0') + "\0").CopyTo(header, 124);
+        System.Text.Encoding.ASCII.GetBytes("00000000000\0").CopyTo(header, 136);
+        header[156] = (byte)'0';
+        System.Text.Encoding.ASCII.GetBytes("ustar\0").CopyTo(header, 257);
+        System.Text.Encoding.ASCII.GetBytes("00").CopyTo(header, 263);
+        "        "u8.CopyTo(header.AsSpan(148));
+        var sum = header.Sum(b => (int)b);
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header, 148);
+        var gz = TestArchive.Gzip([.. header, .. new byte[1024]]);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<Checkpointctl.Core.InvalidCheckpointException>(() =>
+            Checkpointctl.Core.Archive.CheckpointArchive.Read("t.tar.gz", new MemoryStream(gz), new Checkpointctl.Core.Archive.ArchiveRequest { Hold = ["config.dump"] }));
+        Assert.EndsWith("unexpected EOF", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 32L << 20, "allocated the claimed size");
+    }
+}

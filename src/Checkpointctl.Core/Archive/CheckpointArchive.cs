@@ -270,11 +270,28 @@ public sealed class CheckpointArchive : IDisposable
         if (_heldBytes + member.Size > _request.MaxHeldBytes)
             throw new InvalidCheckpointException(
                 $"{Path}: members read into memory exceed the {_request.MaxHeldBytes >> 20} MiB limit at {member.Name}");
-        var bytes = new byte[member.Size];
-        if (source != null)
-            Guard(() => source.ReadExactly(bytes));
+        var bytes = source != null ? Guard(() => ReadGrowing(source, member.Size)) : new byte[member.Size];
         _heldBytes += bytes.Length;
         return bytes;
+    }
+
+    // Reads `size` bytes into a buffer that grows with the data actually read, so a header that claims a large
+    // member in a tiny (truncated) archive costs no more memory than the bytes that really arrive.
+    private static byte[] ReadGrowing(Stream source, long size)
+    {
+        const int initial = 1 << 20;
+        var buffer = new byte[Math.Min(size, initial)];
+        var filled = 0;
+        while (filled < size)
+        {
+            if (filled == buffer.Length)
+                Array.Resize(ref buffer, (int)Math.Min(size, 2L * buffer.Length));
+            var n = source.Read(buffer, filled, buffer.Length - filled);
+            if (n == 0)
+                throw new EndOfStreamException();
+            filled += n;
+        }
+        return buffer;
     }
 
     private ReadOnlyMemory<byte> ReadAll(ArchiveMember member, RandomAccessData data)
