@@ -275,17 +275,18 @@ public sealed class CheckpointArchive : IDisposable
         return bytes;
     }
 
-    // Reads `size` bytes into a buffer that grows with the data actually read, so a header that claims a large
-    // member in a tiny (truncated) archive costs no more memory than the bytes that really arrive.
+    // Reads `size` bytes into a buffer that grows with the data that really arrives (a header claiming a large member
+    // in a tiny, truncated archive costs little), up to 16 MiB; past that the data is real and the full size is taken
+    // at once, so a large member costs its size plus at most 16 MiB, not the 1.5x of doubling.
     private static byte[] ReadGrowing(Stream source, long size)
     {
-        const int initial = 1 << 20;
+        const int initial = 1 << 20, doublingLimit = 16 << 20;
         var buffer = new byte[Math.Min(size, initial)];
         var filled = 0;
         while (filled < size)
         {
             if (filled == buffer.Length)
-                Array.Resize(ref buffer, (int)Math.Min(size, 2L * buffer.Length));
+                Array.Resize(ref buffer, (int)Math.Min(size, buffer.Length >= doublingLimit ? size : 2L * buffer.Length));
             var n = source.Read(buffer, filled, buffer.Length - filled);
             if (n == 0)
                 throw new EndOfStreamException();
