@@ -92,6 +92,42 @@ public class ArchiveTests
         Assert.Equal("test-ctr", CheckpointOverview.FromArchive(piped).Container.Name);
     }
 
+    [Theory]
+    [InlineData("bzip2")]
+    [InlineData("xz")]
+    public void Bzip2_and_xz_input_is_read_in_blocks_not_a_byte_per_system_call(string tool)
+    {
+        using var dir = new ScratchDir();
+        var noise = new byte[1 << 20];
+        new Random(7).NextBytes(noise);
+        var tar = TestArchive.Minimal().File("checkpoint/pages-1.img", noise).WriteTo(dir.Path, "a.tar");
+        Process.Start(new ProcessStartInfo(tool, ["-k", tar]))!.WaitForExit();
+        var compressed = tar + (tool == "xz" ? ".xz" : ".bz2");
+        var source = new ReadCallCounter(File.OpenRead(compressed));
+        using var archive = CheckpointArchive.Read(compressed, source, new ArchiveRequest { NeedIndex = true });
+        Assert.Equal(1 << 20, archive.Members.Single(m => m.Name == "checkpoint/pages-1.img").Size);
+        // SharpCompress's decoders ask for one byte at a time; unbuffered that was one read per compressed byte.
+        Assert.InRange(source.Calls, 1, new FileInfo(compressed).Length / 16384);
+    }
+
+    private sealed class ReadCallCounter(Stream inner) : ForwardReadStream
+    {
+        public int Calls { get; private set; }
+
+        public override int Read(Span<byte> buffer)
+        {
+            Calls++;
+            return inner.Read(buffer);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
     [Fact]
     public void Archive_without_directory_entries_is_accepted()
     {

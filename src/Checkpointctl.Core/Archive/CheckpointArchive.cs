@@ -161,7 +161,7 @@ public sealed class CheckpointArchive : IDisposable
             }
             else
             {
-                archive.Stream(new PrefixedStream(head, headLength, counted), kind);
+                archive.Stream(new ReadAheadStream(head.AsSpan(0, headLength), counted), kind);
             }
             archive.CheckCheckpointDirectory();
             return archive;

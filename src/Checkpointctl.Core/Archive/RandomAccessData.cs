@@ -116,34 +116,70 @@ internal sealed class CountingStream(Stream inner, ReadCounter counter) : Stream
     }
 }
 
-/// <summary>Serves bytes already peeked from an unseekable stream, then the rest of it.</summary>
-internal sealed class PrefixedStream(byte[] prefix, int prefixLength, Stream rest) : ForwardReadStream
+/// <summary>
+/// Serves bytes already peeked from an unseekable stream, then the rest of it through a read-ahead buffer: SharpCompress's
+/// bzip2 and xz decoders read a byte at a time, which unbuffered costs a system call per compressed byte. Reads larger
+/// than the buffer (gzip, zstd) go straight through.
+/// </summary>
+internal sealed class ReadAheadStream : ForwardReadStream
 {
-    private int _pos;
+    private const int BufferSize = 1 << 16;
+    private readonly byte[] _buffer = new byte[BufferSize];
+    private readonly Stream _rest;
+    private int _start, _end;
     private long _consumed;
+
+    public ReadAheadStream(ReadOnlySpan<byte> peeked, Stream rest)
+    {
+        peeked.CopyTo(_buffer);
+        _end = peeked.Length;
+        _rest = rest;
+    }
 
     // Readable (bytes consumed so far) because some decompressors (SharpCompress's xz) ask for it.
     public override long Position { get => _consumed; set => throw new NotSupportedException(); }
 
     public override int Read(Span<byte> buffer)
     {
-        if (_pos < prefixLength)
+        if (buffer.IsEmpty)
+            return 0;
+        if (_start == _end)
         {
-            var n = Math.Min(buffer.Length, prefixLength - _pos);
-            prefix.AsSpan(_pos, n).CopyTo(buffer);
-            _pos += n;
-            _consumed += n;
-            return n;
+            if (buffer.Length >= BufferSize)
+            {
+                var direct = _rest.Read(buffer);
+                _consumed += direct;
+                return direct;
+            }
+            if (!Fill())
+                return 0;
         }
-        var read = rest.Read(buffer);
-        _consumed += read;
-        return read;
+        var n = Math.Min(buffer.Length, _end - _start);
+        _buffer.AsSpan(_start, n).CopyTo(buffer);
+        _start += n;
+        _consumed += n;
+        return n;
+    }
+
+    public override int ReadByte()
+    {
+        if (_start == _end && !Fill())
+            return -1;
+        _consumed++;
+        return _buffer[_start++];
+    }
+
+    private bool Fill()
+    {
+        _start = 0;
+        _end = _rest.Read(_buffer);
+        return _end > 0;
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
-            rest.Dispose();
+            _rest.Dispose();
         base.Dispose(disposing);
     }
 }
