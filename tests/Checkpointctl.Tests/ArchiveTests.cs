@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Checkpointctl.Core.Archive;
+using Checkpointctl.Core;
 using Checkpointctl.Core.Analysis;
 
 namespace Checkpointctl.Tests;
@@ -108,6 +109,46 @@ public class ArchiveTests
         Assert.Equal(1 << 20, archive.Members.Single(m => m.Name == "checkpoint/pages-1.img").Size);
         // SharpCompress's decoders ask for one byte at a time; unbuffered that was one read per compressed byte.
         Assert.InRange(source.Calls, 1, new FileInfo(compressed).Length / 16384);
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("zstd")]
+    [InlineData("bzip2")]
+    [InlineData("xz")]
+    public void Concatenated_compressed_streams_read_as_one(string tool)
+    {
+        // Split inside a member, so the second stream must be decoded to finish the tar; xz adds stream padding.
+        var tar = TestArchive.Minimal().File("checkpoint/pages-1.img", new byte[100_000]).ToTar();
+        var half = tar.Length / 2;
+        var joined = Compress(tool, tar[..half]).Concat(tool == "xz" ? new byte[8] : []).Concat(Compress(tool, tar[half..])).ToArray();
+        using var expected = CheckpointArchive.Read("plain", new MemoryStream(tar), new ArchiveRequest { NeedIndex = true });
+        using var archive = CheckpointArchive.Read("joined", new MemoryStream(joined), new ArchiveRequest { NeedIndex = true });
+        Assert.NotEqual(CompressionKind.None, archive.Compression);
+        Assert.Equal(expected.Members.Select(m => (m.Name, m.Size)), archive.Members.Select(m => (m.Name, m.Size)));
+    }
+
+    [Fact]
+    public void Xz_stream_padding_that_is_not_a_multiple_of_four_is_an_error()
+    {
+        var tar = TestArchive.Minimal().File("checkpoint/pages-1.img", new byte[100_000]).ToTar();
+        var half = tar.Length / 2;
+        var joined = Compress("xz", tar[..half]).Concat(new byte[3]).Concat(Compress("xz", tar[half..])).ToArray();
+        var e = Assert.Throws<InvalidCheckpointException>(() => CheckpointArchive.Read("bad.xz", new MemoryStream(joined), new ArchiveRequest { NeedIndex = true }));
+        Assert.Equal("bad.xz: xz: invalid compressed data (xz stream padding is not a multiple of four bytes)", e.Message);
+    }
+
+    private static byte[] Compress(string tool, byte[] data)
+    {
+        var p = Process.Start(new ProcessStartInfo(tool, ["-c"]) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
+        var output = new MemoryStream();
+        var copy = p.StandardOutput.BaseStream.CopyToAsync(output);
+        p.StandardInput.BaseStream.Write(data);
+        p.StandardInput.Close();
+        copy.Wait();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return output.ToArray();
     }
 
     private sealed class ReadCallCounter(Stream inner) : ForwardReadStream

@@ -6,7 +6,7 @@
 # Usage: tests/hostile/run-full.sh [-j JOBS] [--filter REGEX] [--xz-bomb BYTES] [--keep]
 #   -j JOBS          variants run in parallel (default: nproc)
 #   --filter REGEX   only variants whose id (fixture/family@parameter) matches
-#   --xz-bomb BYTES  zeros inside the xz bomb (default 4 GiB, as the gzip and zstd bombs)
+#   --xz-bomb BYTES  zeros inside the xz bombs (default 512 MiB; gzip and zstd bombs hold 4 GiB)
 #   --keep           keep the generated corpus (the results and failing variants are always kept)
 # Environment: HOSTILE_WORK (default /tmp/checkpointctl-hostile), HOSTILE_BIN (an already published binary).
 #
@@ -20,7 +20,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=${HOSTILE_WORK:-/tmp/checkpointctl-hostile}
 jobs=$(nproc)
 filter=""
-xzbomb=$((4 << 30))
+xzbomb=$((512 << 20))
 keep=0
 while [ $# -gt 0 ]; do
     case "$1" in

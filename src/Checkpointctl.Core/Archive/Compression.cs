@@ -36,7 +36,44 @@ public static class Compression
         CompressionKind.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false),
         CompressionKind.Zstd => new DecompressionStream(compressed, bufferSize: 1 << 17, checkEndOfStream: true, leaveOpen: false),
         CompressionKind.Bzip2 => BZip2Stream.Create(compressed, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false),
-        CompressionKind.Xz => new XZStream(compressed),
+        CompressionKind.Xz => new ConcatenatedXzStream(compressed as ReadAheadStream ?? new ReadAheadStream([], compressed)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+}
+
+/// <summary>
+/// xz data made of several streams one after another (<c>cat a.xz b.xz</c>, which <c>xz -d</c> reads as one), each
+/// optionally followed by stream padding (null bytes, a multiple of four); SharpCompress's XZStream reads only one.
+/// </summary>
+internal sealed class ConcatenatedXzStream(ReadAheadStream source) : ForwardReadStream
+{
+    private XZStream _current = new(source);
+
+    public override int Read(Span<byte> buffer)
+    {
+        while (true)
+        {
+            var n = _current.Read(buffer);
+            if (n > 0 || buffer.IsEmpty)
+                return n;
+            var padding = 0;
+            while (source.PeekByte() == 0)
+            {
+                source.ReadByte();
+                padding++;
+            }
+            if (padding % 4 != 0)
+                throw new InvalidDataException("xz stream padding is not a multiple of four bytes");
+            if (source.PeekByte() < 0)
+                return 0;
+            _current = new XZStream(source);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            source.Dispose();
+        base.Dispose(disposing);
+    }
 }

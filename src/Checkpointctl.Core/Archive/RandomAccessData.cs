@@ -169,6 +169,9 @@ internal sealed class ReadAheadStream : ForwardReadStream
         return _buffer[_start++];
     }
 
+    /// <summary>The next byte without consuming it, or -1 at the end.</summary>
+    public int PeekByte() => _start < _end || Fill() ? _buffer[_start] : -1;
+
     private bool Fill()
     {
         _start = 0;

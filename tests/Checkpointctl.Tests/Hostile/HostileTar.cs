@@ -222,8 +222,8 @@ public static class HostileCompression
 
     /// <summary>
     /// Gzip and zstd: one member/frame per part (decoders read concatenated members and frames as one stream), zero
-    /// runs compressed once and reused. Xz (the <c>xz</c> tool, one stream: SharpCompress reads only the first) and
-    /// bzip2 (the <c>bzip2</c> tool) are fed the parts through a pipe.
+    /// runs compressed once and reused. Xz and bzip2 (the <c>xz</c> and <c>bzip2</c> tools, one stream each, as those
+    /// tools write a file) are fed the parts through a pipe.
     /// </summary>
     public static byte[] Compress(IReadOnlyList<TarPart> parts, CompressionKind kind)
     {
