@@ -16,7 +16,7 @@ small=$fixtures/archives/simple-none.tar
 ctl=$out/bin/checkpointctl
 gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
 
-for tool in gzip zstd; do
+for tool in gzip zstd xz bzip2; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
 if [[ ! -x /usr/bin/time ]]; then
@@ -38,6 +38,24 @@ if [[ -f $data/big.tar && -f $data/big.tar.gz && -f $data/big.tar.zst ]]; then
 else
   echo "== generate ${mib} MiB archives into $data"
   "$gen" gen --fixture "$fixture" --mib "$mib" --pid 1 --out "$data"
+fi
+if [[ ! -f $data/big.tar.xz || ! -f $data/big.tar.bz2 ]]; then
+  echo "== compress big.tar with xz -3 and bzip2 -9"
+  xz -T0 -3 -c "$data/big.tar" > "$data/big.tar.xz"
+  bzip2 -c "$data/big.tar" > "$data/big.tar.bz2"
+fi
+# Decompression bombs: the small fixture with 4 GiB of zeros (a sparse file) as a member before the images.
+if [[ ! -f $data/bomb.tar.gz || ! -f $data/bomb.tar.zst || ! -f $data/bomb.tar.xz ]]; then
+  echo "== make 4 GiB zero bombs (gzip, zstd, xz)"
+  rm -rf "$out/bomb" && mkdir -p "$out/bomb" && tar -xf "$small" -C "$out/bomb"
+  truncate -s 4G "$out/bomb/zz-bomb.raw" && mv "$out/bomb/zz-bomb.raw" "$out/bomb/checkpoint/"
+  members=$(tar -tf "$small" | grep -v '^checkpoint/.' | grep -v '^checkpoint/$')
+  # shellcheck disable=SC2086
+  bomb() { tar -cf - -C "$out/bomb" $members checkpoint/zz-bomb.raw checkpoint; }
+  bomb | gzip -1 > "$data/bomb.tar.gz"
+  bomb | zstd -q -19 > "$data/bomb.tar.zst"
+  bomb | xz -T1 -0 > "$data/bomb.tar.xz"
+  rm -rf "$out/bomb"
 fi
 ls -l "$data"
 
@@ -77,14 +95,21 @@ row() { # label ours-cmd-string reference-cmd-string  (strings split on spaces; 
 }
 
 echo "== warm the page cache"
-cat "$data"/big.tar "$data"/big.tar.gz "$data"/big.tar.zst >/dev/null
+cat "$data"/big.tar* "$data"/bomb.tar* >/dev/null
 
-echo "== timing (median of $runs runs; hexdump: 1 run)"
+echo "== timing (median of $runs runs; xz, bzip2 and hexdump: 1 run)"
 row "-v vs true"           "$ctl -v"                         "/bin/true"
 row "show small"           "$ctl show $small"                ""
 row "tar: show vs cat"     "$ctl show $data/big.tar"         "cat $data/big.tar"
 row "gz: show vs gzip -dc" "$ctl show $data/big.tar.gz"      "gzip -dc $data/big.tar.gz"
 row "zst: show vs zstd -dc" "$ctl show $data/big.tar.zst"    "zstd -dc $data/big.tar.zst"
+row "gz bomb: show vs gzip -dc"  "$ctl show $data/bomb.tar.gz"  "gzip -dc $data/bomb.tar.gz"
+row "zst bomb: show vs zstd -dc" "$ctl show $data/bomb.tar.zst" "zstd -dc $data/bomb.tar.zst"
+runs_saved=$runs runs=1
+row "xz: show vs xz -dc"    "$ctl show $data/big.tar.xz"      "xz -dc $data/big.tar.xz"
+row "bz2: show vs bzip2 -dc" "$ctl show $data/big.tar.bz2"    "bzip2 -dc $data/big.tar.bz2"
+row "xz bomb: show vs xz -dc"    "$ctl show $data/bomb.tar.xz"  "xz -dc $data/bomb.tar.xz"
+runs=$runs_saved
 row "tar: inspect --all vs cat"     "$ctl inspect $data/big.tar --all"     "cat $data/big.tar"
 row "gz: inspect --all vs gzip -dc" "$ctl inspect $data/big.tar.gz --all"  "gzip -dc $data/big.tar.gz"
 row "zst: inspect --all vs zstd -dc" "$ctl inspect $data/big.tar.zst --all" "zstd -dc $data/big.tar.zst"
@@ -92,6 +117,13 @@ row "tar: search (no hit) vs cat"  "$ctl memparse $data/big.tar --pid 1 -s NO-SU
 row "tar: regex vs cat"            "$ctl memparse $data/big.tar --pid 1 -r NO-SUCH-[0-9]+"     "cat $data/big.tar"
 row "zst: search vs zstd -dc"      "$ctl memparse $data/big.tar.zst --pid 1 -s NO-SUCH-STRING" "zstd -dc $data/big.tar.zst"
 row "gz: search vs gzip -dc"       "$ctl memparse $data/big.tar.gz --pid 1 -s NO-SUCH-STRING"  "gzip -dc $data/big.tar.gz"
+# build -o: ours (copy + hash + decompress + read the checkpoint) vs the least a tool must do: copy the file and hash
+# it, and for compressed input also decompress and hash the tar.
+printf 'cat "$1" > "$2" && sha256sum "$1" >/dev/null && { [ -z "$3" ] || $3 -dc "$1" | sha256sum >/dev/null; }\n' > "$out/build-ref.sh"
+row "tar: build -o vs cp+sha256sum"       "$ctl build $data/big.tar localhost/bench:1 -o $out/image.tar"     "bash $out/build-ref.sh $data/big.tar $out/image-ref.tar"
+row "zst: build -o vs cp+sha256+zstd -dc" "$ctl build $data/big.tar.zst localhost/bench:1 -o $out/image.tar" "bash $out/build-ref.sh $data/big.tar.zst $out/image-ref.tar zstd"
+row "gz: build -o vs cp+sha256+gzip -dc"  "$ctl build $data/big.tar.gz localhost/bench:1 -o $out/image.tar"  "bash $out/build-ref.sh $data/big.tar.gz $out/image-ref.tar gzip"
+rm -f "$out/image.tar" "$out/image-ref.tar"
 # hexdump: ours to a file (-o) vs hexdump -C of the raw pages file to a file, same size of input.
 pages=$out/pages-1.img
 [[ -f $pages ]] || tar -xOf "$data/big.tar" checkpoint/pages-1.img > "$pages"

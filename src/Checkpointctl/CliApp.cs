@@ -24,7 +24,7 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Stream rawStdout, bool stderrIsTerminal = false)
     {
         var context = new CliContext(stdout, stderr, rawStdout, stderrIsTerminal);
-        List<CliCommand> commands = [new DiffCommand(), new InspectCommand(), new ListCommand(), new MemparseCommand(), new ShowCommand()];
+        List<CliCommand> commands = [new BuildCommand(), new DiffCommand(), new InspectCommand(), new ListCommand(), new MemparseCommand(), new ShowCommand()];
         var builtIn = commands.Select(c => c.Name).Concat(["completion", "help", "plugin"]).ToHashSet(StringComparer.Ordinal);
         commands.Add(new CompletionCommand(commands));
         commands.Add(new PluginCommand(builtIn));
@@ -98,7 +98,7 @@ public static class CliApp
             stderr.Write($"Error: {e.Message}\nRun '{Name} --help' for usage.\n");
             return 1;
         }
-        catch (Exception e) when (e is UsageException or CheckpointException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is UsageException or CheckpointException or BuildahException or IOException or UnauthorizedAccessException)
         {
             stderr.Write($"Error: {OneLine(e.Message)}\n");
             return 1;

@@ -98,7 +98,7 @@ internal static class Plugins
         return found.Values.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
     }
 
-    private static bool IsExecutable(string file)
+    public static bool IsExecutable(string file)
     {
         if (OperatingSystem.IsWindows())
             return true;

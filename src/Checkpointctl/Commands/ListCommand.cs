@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core;
 using Checkpointctl.Core.Analysis;
@@ -38,9 +37,8 @@ internal sealed class ListCommand : CliCommand
                 catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
                 {
                     // Reported and skipped, with the timestamp prefix of Go's log package, as upstream.
-                    var now = DateTime.Now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture);
                     var message = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
-                    context.Error.Write($"{now} Error extracting information from {path}: {message}\n");
+                    GoLog.Write(context.Error, $"Error extracting information from {path}: {message}");
                 }
             }
         }

@@ -10,9 +10,10 @@ namespace Checkpointctl.Tests.Hostile;
 /// <summary>One command run against a variant, and what it may leave behind.</summary>
 /// <param name="Streams">Writes rows as it goes, so stdout may hold partial output before an error.</param>
 /// <param name="Output">Writes this file (in the variant's directory) on success, nothing on failure.</param>
-public sealed record HostileCommand(string Name, Func<HostileRun, string[]> Args, bool Json = false, bool Streams = false, string? Output = null, bool IsList = false, bool IsDiff = false)
+/// <param name="SuccessLog">The one line this command logs to stderr on success (build, as upstream).</param>
+public sealed record HostileCommand(string Name, Func<HostileRun, string[]> Args, bool Json = false, bool Streams = false, string? Output = null, bool IsList = false, bool IsDiff = false, Regex? SuccessLog = null)
 {
-    /// <summary>Every command of the issue: show, inspect (tree, json), memparse (table, search, hexdump, hexdump to a file), diff (tree, json), list.</summary>
+    /// <summary>Every command of the issue: show, inspect (tree, json), memparse (table, search, hexdump, hexdump to a file), diff (tree, json), list; and build (an OCI archive file).</summary>
     public static IReadOnlyList<HostileCommand> All { get; } =
     [
         new("list", r => ["list", r.Directory], IsList: true),
@@ -25,6 +26,8 @@ public sealed record HostileCommand(string Name, Func<HostileRun, string[]> Args
         new("memparse-hexdump-file", r => ["memparse", r.Variant, "--pid", r.Pid, "-o", Path.Combine(r.Directory, "out.txt")], Output: "out.txt"),
         new("diff-tree", r => ["diff", r.Original, r.Variant, "--ps-tree-cmd", "--ps-tree-env", "--files", "--sockets"], IsDiff: true),
         new("diff-json", r => ["diff", r.Original, r.Variant, "--ps-tree-cmd", "--ps-tree-env", "--files", "--sockets", "--format", "json"], Json: true, IsDiff: true),
+        new("build", r => ["build", r.Variant, "localhost/hostile:latest", "-o", Path.Combine(r.Directory, "image.tar")], Output: "image.tar",
+            SuccessLog: new(@"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Image 'localhost/hostile:latest' created successfully from checkpoint '[^\n]+' in OCI archive '[^\n]+' \(manifest sha256:[0-9a-f]{64}\)\n$")),
     ];
 
     private static readonly Regex ListLogLine = new(@"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Error extracting information from .+: .+$", RegexOptions.CultureInvariant);
@@ -44,7 +47,7 @@ public sealed record HostileCommand(string Name, Func<HostileRun, string[]> Args
                     if (stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(l => !ListLogLine.IsMatch(l)) is { } bad)
                         return $"list stderr line not in log format: {Trim(bad)}";
                 }
-                else if (stderr.Length > 0)
+                else if (SuccessLog != null ? !SuccessLog.IsMatch(stderr) : stderr.Length > 0)
                 {
                     return $"exit 0 with stderr: {Trim(stderr)}";
                 }

@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Criu.Images;
+using Checkpointctl.Core.Metadata;
+using Checkpointctl.Core.Model;
+
+namespace Checkpointctl.Core.Analysis;
+
+/// <summary>The OCI platform of a checkpoint: the machine its processes were dumped on (they restore only there).</summary>
+public sealed record OciPlatform(string Os, string Architecture, string? Variant = null);
+
+/// <summary>
+/// What an image made from a checkpoint carries (<c>build</c>): the checkpoint annotations, the platform taken from
+/// the root process's CRIU core image, and the time of the checkpoint. Reading it also checks that the checkpoint is
+/// one: metadata, a <c>checkpoint/</c> directory and a consistent process tree.
+/// </summary>
+public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>> Annotations, OciPlatform Platform, GoTime Checkpointed)
+{
+    /// <summary>Metadata plus the process tree images, held during the pass.</summary>
+    public static ArchiveRequest Request { get; } = new()
+    {
+        Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, .. CriuImages.ProcessTreeImages],
+    };
+
+    /// <exception cref="CheckpointException">The checkpoint cannot be read or is not a usable checkpoint.</exception>
+    public static CheckpointImage Read(string path)
+    {
+        using var archive = CheckpointArchive.Open(path, Request);
+        return FromArchive(archive);
+    }
+
+    public static CheckpointImage FromArchive(CheckpointArchive archive)
+    {
+        var info = ContainerInfo.Read(archive);
+        var images = new CriuImages(archive);
+        var root = ProcessTree.Build(images);
+        var platform = ToPlatform(images.Core(root.Pid).Mtype)
+            ?? throw new InvalidCheckpointException($"core-{root.Pid}.img: unknown machine type {(int)images.Core(root.Pid).Mtype}");
+        return new CheckpointImage(CheckpointAnnotations.ForImage(info), platform, info.Checkpointed);
+    }
+
+    /// <summary>CRIU's machine type as an OCI/Go architecture name.</summary>
+    public static OciPlatform? ToPlatform(CoreEntry.Types.March machine) => machine switch
+    {
+        CoreEntry.Types.March.X8664 => new("linux", "amd64"),
+        CoreEntry.Types.March.Arm => new("linux", "arm", "v7"),
+        CoreEntry.Types.March.Aarch64 => new("linux", "arm64"),
+        CoreEntry.Types.March.Ppc64 => new("linux", "ppc64le"),
+        CoreEntry.Types.March.S390 => new("linux", "s390x"),
+        CoreEntry.Types.March.Mips => new("linux", "mips64le"),
+        CoreEntry.Types.March.Loongarch64 => new("linux", "loong64"),
+        CoreEntry.Types.March.Riscv64 => new("linux", "riscv64"),
+        _ => null,
+    };
+
+    // The reference grammar of container image names (the distribution project's): an optional registry host with
+    // port, lower-case path components, then an optional tag and digest.
+    private static readonly Regex ImageName = new(
+        @"^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?"
+        + @"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+        + @"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$",
+        RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+
+    /// <exception cref="CheckpointException">The name is not a valid image reference.</exception>
+    public static void CheckImageName(string name)
+    {
+        if (name.Length == 0 || name.Length > 4096 || !ImageName.IsMatch(name) || name.Split('@')[0].Split(':')[0].Length > 255)
+            throw new CheckpointException($"invalid image name \"{name}\": expected a reference such as localhost/checkpoint:latest (lower case)");
+    }
+}
