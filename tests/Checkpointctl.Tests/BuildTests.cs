@@ -219,6 +219,33 @@ public class BuildTests
     }
 
     [Theory]
+    [InlineData(TarEntryType.SymbolicLink, "SymbolicLink")]
+    [InlineData(TarEntryType.HardLink, "HardLink")]
+    [InlineData(TarEntryType.CharacterDevice, "CharacterDevice")]
+    [InlineData(TarEntryType.Fifo, "Fifo")]
+    public void Links_and_devices_never_go_into_an_image(TarEntryType type, string shown)
+    {
+        using var dir = new ScratchDir();
+        var path = Path.Combine(dir.Path, "with-special.tar");
+        using (var output = File.Create(path))
+        using (var writer = new TarWriter(output, TarEntryFormat.Gnu))
+        {
+            using var reader = new TarReader(File.OpenRead(TestPaths.Archive("simple-none.tar")));
+            while (reader.GetNextEntry() is { } e)
+                writer.WriteEntry(e);
+            var special = new GnuTarEntry(type, "dev/mem");
+            if (type is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+                special.LinkName = "/etc/shadow";
+            writer.WriteEntry(special);
+        }
+        Assert.Equal(0, CliRunner.Run("show", path).ExitCode);
+        var output2 = Path.Combine(dir.Path, "image.tar");
+        Assert.Equal($"{path}: member dev/mem is a {shown}; an image made from a checkpoint holds only files and directories",
+            CliRunner.AssertError(CliRunner.Run("build", path, ImageName, "-o", output2)));
+        Assert.False(File.Exists(output2));
+    }
+
+    [Theory]
     [InlineData(0L)]
     [InlineData((8L << 30) - 1)] // the largest size in octal
     [InlineData(8L << 30)] // base-256 from here

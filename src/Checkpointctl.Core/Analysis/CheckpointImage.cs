@@ -12,7 +12,7 @@ public sealed record OciPlatform(string Os, string Architecture, string? Variant
 /// <summary>
 /// What an image made from a checkpoint carries (<c>build</c>): the checkpoint annotations, the platform taken from
 /// the root process's CRIU core image, and the time of the checkpoint. Reading it also checks that the checkpoint is
-/// one: metadata, a <c>checkpoint/</c> directory and a consistent process tree.
+/// one: metadata, a <c>checkpoint/</c> directory, a consistent process tree and nothing but files and directories.
 /// </summary>
 public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>> Annotations, OciPlatform Platform, GoTime Checkpointed)
 {
@@ -31,6 +31,12 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
 
     public static CheckpointImage FromArchive(CheckpointArchive archive)
     {
+        // Runtimes create what a layer holds: no links or device nodes from an archive of unknown origin.
+        if (archive.OtherEntries.Count > 0)
+        {
+            var (name, type) = archive.OtherEntries[0];
+            throw new InvalidCheckpointException($"{archive.Path}: member {name} is a {type}; an image made from a checkpoint holds only files and directories");
+        }
         var info = ContainerInfo.Read(archive);
         var images = new CriuImages(archive);
         var root = ProcessTree.Build(images);

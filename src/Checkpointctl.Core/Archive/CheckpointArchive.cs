@@ -48,6 +48,11 @@ public sealed class CheckpointArchive : IDisposable
     /// <summary>Bytes read from the underlying file or stream so far (compressed bytes for compressed input).</summary>
     public ReadCounter BytesRead { get; } = new();
 
+    /// <summary>Entries that are neither files nor directories (links, devices, FIFOs), in archive order; never served.</summary>
+    public IReadOnlyList<(string Name, TarEntryType Type)> OtherEntries => _otherEntries;
+
+    private readonly List<(string, TarEntryType)> _otherEntries = [];
+
     public bool Contains(string name) => _members.ContainsKey(name);
 
     public bool TryGetMember(string name, out ArchiveMember member) => _members.TryGetValue(name, out member!);
@@ -231,7 +236,11 @@ public sealed class CheckpointArchive : IDisposable
         if (name == ArchiveLayout.CheckpointDirectory || name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal))
             HasCheckpointDirectory |= entry.EntryType == TarEntryType.Directory || name.Length > ArchiveLayout.CheckpointDirectory.Length;
         if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
+        {
+            if (entry.EntryType is not (TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes))
+                _otherEntries.Add((name, entry.EntryType));
             return null;
+        }
         if (entry.Length < 0)
             throw new InvalidCheckpointException($"{Path}: archive/tar: invalid tar header");
         var member = new ArchiveMember(name, entry.Length);
