@@ -3,32 +3,37 @@
 # binary, out of process. Every run is under `timeout 5` and `/usr/bin/time -f %M`; prints the closing figures:
 # variants, runs, exit 0 / exit 1, crashes, hangs and the largest peak RSS.
 #
-# Usage: tests/hostile/run-full.sh [-j JOBS] [--filter REGEX] [--xz-bomb BYTES] [--keep]
+# Usage: tests/hostile/run-full.sh [-j JOBS] [--filter REGEX] [--commands REGEX] [--xz-bomb BYTES] [--keep]
 #   -j JOBS          variants run in parallel (default: nproc)
 #   --filter REGEX   only variants whose id (fixture/family@parameter) matches
-#   --xz-bomb BYTES  zeros inside the xz bombs (default 512 MiB; gzip and zstd bombs hold 4 GiB)
+#   --commands REGEX only the commands whose name matches (list show inspect-tree inspect-json memparse-table
+#                    memparse-search memparse-hexdump memparse-hexdump-file diff-tree diff-json build)
+#   --xz-bomb BYTES  zeros inside the xz bombs (default 256 MiB; gzip and zstd bombs hold 4 GiB)
 #   --keep           keep the generated corpus (the results and failing variants are always kept)
 # Environment: HOSTILE_WORK (default /tmp/checkpointctl-hostile), HOSTILE_BIN (an already published binary).
 #
 # A crash is any exit code other than 0 and 1, a signal, a stack trace, "internal error", or stderr that is not
 # exactly one "Error: " line (exit 1; diff's 3-line "different containers" message is allowed) or empty (exit 0;
-# list may log "Error extracting information" lines). A hang is a run still going after 5 s. Files left in the
-# variant's directory (other than memparse -o's output) or in TMPDIR also count as failures.
+# list may log "Error extracting information" lines; build logs its one success line). A hang is a run still going
+# after 5 s. Files left in the variant's directory (other than memparse -o's and build -o's output) or in TMPDIR
+# also count as failures.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=${HOSTILE_WORK:-/tmp/checkpointctl-hostile}
 jobs=$(nproc)
 filter=""
-xzbomb=$((512 << 20))
+commands="."
+xzbomb=$((256 << 20))
 keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -j) jobs=$2; shift 2 ;;
         --filter) filter=$2; shift 2 ;;
+        --commands) commands=$2; shift 2 ;;
         --xz-bomb) xzbomb=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        *) echo "usage: $0 [-j JOBS] [--filter REGEX] [--xz-bomb BYTES] [--keep]" >&2; exit 2 ;;
+        *) echo "usage: $0 [-j JOBS] [--filter REGEX] [--commands REGEX] [--xz-bomb BYTES] [--keep]" >&2; exit 2 ;;
     esac
 done
 for tool in timeout /usr/bin/time dotnet; do
@@ -63,7 +68,7 @@ gen_start=$(date +%s)
 dotnet "$work/artifacts/bin/CorpusDump/release/CorpusDump.dll" "$work/corpus" --xz-bomb-bytes "$xzbomb" ${filter:+--filter "$filter"} "${fixtures[@]}" >/dev/null
 gen_secs=$(( $(date +%s) - gen_start ))
 variants=$(wc -l <"$work/corpus/manifest.tsv")
-echo "$variants variants generated in ${gen_secs}s; running 10 commands each with $jobs jobs ..." >&2
+echo "$variants variants generated in ${gen_secs}s; running the commands matching '$commands' on each with $jobs jobs ..." >&2
 
 # 3. Every command on every variant, each in the variant's own directory (cwd) with its own empty TMPDIR.
 run_variant() {
@@ -88,9 +93,11 @@ run_variant() {
         "memparse-hexdump-file|memparse $v --pid $pid -o $dir/out.txt"
         "diff-tree|diff $original $v ${diffargs[*]}"
         "diff-json|diff $original $v ${diffargs[*]} --format json"
+        "build|build $v localhost/hostile:latest -o $dir/image.tar"
     )
     for entry in "${cmds[@]}"; do
         name=${entry%%|*}
+        [[ $name =~ $HOSTILE_COMMANDS ]] || continue
         # shellcheck disable=SC2086  # paths have no spaces (generated names, realpath'd fixtures)
         set -- ${entry#*|}
         rm -f "$tm"
@@ -112,10 +119,14 @@ run_variant() {
                 if grep -qvE '^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} Error extracting information from .+: .+$' "$err"; then
                     class=crash; msg="list stderr not in log format"
                 fi
+            elif [ "$name" = build ]; then
+                if [ "$(wc -l <"$err")" != 1 ] || ! grep -qE "^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} Image 'localhost/hostile:latest' created successfully from checkpoint '.+' in OCI archive '.+' \(manifest sha256:[0-9a-f]{64}\)$" "$err"; then
+                    class=crash; msg="build stderr is not its one success line"
+                fi
             elif [ -s "$err" ]; then
                 class=crash; msg="exit 0 with stderr"
             fi
-            if [ "$class" = exit0 ] && [ "$name" != memparse-hexdump-file ] && [ ! -s "$out" ]; then
+            if [ "$class" = exit0 ] && [ "$name" != memparse-hexdump-file ] && [ "$name" != build ] && [ ! -s "$out" ]; then
                 class=crash; msg="exit 0 without output"
             fi
             if [ "$class" = exit0 ] && [[ $name == *json ]] && command -v jq >/dev/null && ! jq empty <"$out" >/dev/null 2>&1; then
@@ -139,11 +150,15 @@ run_variant() {
             [ -f "$dir/out.txt" ] || { class=crash; msg="-o file missing"; }
             rm -f "$dir/out.txt"
             after=$(cd "$dir" && ls -A)
+        elif [ "$name" = build ] && [ "$rc" = 0 ]; then
+            [ -f "$dir/image.tar" ] || { class=crash; msg="-o file missing"; }
+            rm -f "$dir/image.tar"
+            after=$(cd "$dir" && ls -A)
         fi
         if [ "$after" != "$before" ] || [ -n "$(ls -A "$tmp")" ]; then
             [ "$class" = crash ] || [ "$class" = hang ] || class=crash
             msg="${msg:+$msg; }wrote files: $(cd "$dir" && ls -A | tr '\n' ' ') $(ls -A "$tmp" | tr '\n' ' ')"
-            rm -f "$dir/out.txt"; rm -rf "${tmp:?}"/*
+            rm -f "$dir/out.txt" "$dir/image.tar"; rm -rf "${tmp:?}"/*
         fi
         [ -n "$msg" ] && msg="$msg: $(head -c 300 "$err" | tr '\n\t' '  ')"
         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$name" "$rc" "$class" "$rss" "$msg" >>"$result"
@@ -151,7 +166,7 @@ run_variant() {
     rm -rf "${HOSTILE_RUN:?}/$n"
 }
 export -f run_variant
-export HOSTILE_RUN="$work/run" HOSTILE_RESULTS="$work/results" HOSTILE_CORPUS="$work/corpus" HOSTILE_BINARY="$bin"
+export HOSTILE_COMMANDS="$commands" HOSTILE_RUN="$work/run" HOSTILE_RESULTS="$work/results" HOSTILE_CORPUS="$work/corpus" HOSTILE_BINARY="$bin"
 
 run_start=$(date +%s)
 tr '\n' '\0' <"$work/corpus/manifest.tsv" | xargs -0 -P "$jobs" -n 1 bash -c 'run_variant "$1"' _

@@ -35,10 +35,28 @@ public static class Compression
         CompressionKind.None => compressed,
         CompressionKind.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false),
         CompressionKind.Zstd => new DecompressionStream(compressed, bufferSize: 1 << 17, checkEndOfStream: true, leaveOpen: false),
-        CompressionKind.Bzip2 => BZip2Stream.Create(compressed, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false),
-        CompressionKind.Xz => new ConcatenatedXzStream(compressed as ReadAheadStream ?? new ReadAheadStream([], compressed)),
+        CompressionKind.Bzip2 => new BoundedReadStream(BZip2Stream.Create(compressed, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false)),
+        CompressionKind.Xz => new BoundedReadStream(new ConcatenatedXzStream(compressed as ReadAheadStream ?? new ReadAheadStream([], compressed))),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+}
+
+/// <summary>
+/// Passes reads on in pieces of at most 128 KiB. SharpCompress's decoders copy through a temporary array as large as
+/// the request (XZStream via Stream's Read(Span) fallback): a 256 MiB held member cost 512 MiB, and the pool kept it.
+/// </summary>
+internal sealed class BoundedReadStream(Stream inner) : ForwardReadStream
+{
+    private const int MaxRead = 128 << 10;
+
+    public override int Read(Span<byte> buffer) => inner.Read(buffer[..Math.Min(buffer.Length, MaxRead)]);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
+    }
 }
 
 /// <summary>

@@ -105,7 +105,7 @@ public class HostileCorpusTests(ITestOutputHelper output)
 
     private static readonly ConcurrentDictionary<string, Lazy<HostileFixture>> Fixtures = new();
 
-    /// <summary>CI: 1 GiB gzip and zstd bombs and 32 MiB xz bombs (the full run: 4 GiB gzip and zstd, 512 MiB xz).</summary>
+    /// <summary>CI: 1 GiB gzip and zstd bombs and 32 MiB xz bombs (the full run: 4 GiB gzip and zstd, 256 MiB xz).</summary>
     private static readonly CorpusOptions CiOptions = new() { BombBytes = 1L << 30, XzBombBytes = 32L << 20 };
 
     public static HostileFixture Fixture(string name) =>
