@@ -36,7 +36,7 @@ public class OutputFileTests
     public void A_signal_during_the_write_leaves_no_partial_file(string signal)
     {
         using var dir = new ScratchDir();
-        var archive = BigProcessArchive(dir.Path, pages: 16384);
+        var archive = BigProcessArchive(dir.Path, pages: 8192);
         var output = Path.Combine(dir.Path, "out.txt");
         var psi = new ProcessStartInfo("dotnet", [typeof(Cli.CliApp).Assembly.Location, "memparse", archive, "--pid", "1", "-o", output])
         {
@@ -55,14 +55,17 @@ public class OutputFileTests
         Assert.Equal([archive], dir.Files());
     }
 
-    // One process whose single present run holds `pages` zero pages: a hexdump of it takes a while.
+    // One process whose single present run holds `pages` pages of noise: a hexdump of it takes seconds (zeros would
+    // collapse into one "*" line and finish before a signal could arrive on a loaded machine).
     private static string BigProcessArchive(string dir, int pages)
     {
+        var data = new byte[pages * 4096];
+        new Random(1).NextBytes(data);
         var pagemap = SyntheticCheckpoint.Frame(CriuMagic.Pagemap, new PagemapHead { PagesId = 1 }, new PagemapEntry { Vaddr = 0x10000, NrPages = (ulong)pages, Flags = 4 });
         var checkpoint = new SyntheticCheckpoint().Process(1, 0, "big")
             .Image("mm-1.img", SyntheticCheckpoint.Frame(CriuMagic.Mm, new MmEntry()))
             .Image("pagemap-1.img", pagemap)
-            .Image("pages-1.img", new byte[pages * 4096]);
+            .Image("pages-1.img", data);
         return checkpoint.WriteTo(dir, "big.tar");
     }
 }
