@@ -3,13 +3,15 @@
 # binary, out of process. Every run is under `timeout 5` and `/usr/bin/time -f %M`; prints the closing figures:
 # variants, runs, exit 0 / exit 1, crashes, hangs and the largest peak RSS.
 #
-# Usage: tests/hostile/run-full.sh [-j JOBS] [--filter REGEX] [--commands REGEX] [--xz-bomb BYTES] [--keep]
+# Usage: tests/hostile/run-full.sh [-j JOBS] [--filter REGEX] [--commands REGEX] [--xz-bomb BYTES] [--keep] [--resume]
 #   -j JOBS          variants run in parallel (default: nproc)
 #   --filter REGEX   only variants whose id (fixture/family@parameter) matches
 #   --commands REGEX only the commands whose name matches (list show inspect-tree inspect-json memparse-table
 #                    memparse-search memparse-hexdump memparse-hexdump-file diff-tree diff-json build)
 #   --xz-bomb BYTES  zeros inside the xz bombs (default 256 MiB; gzip and zstd bombs hold 4 GiB)
 #   --keep           keep the generated corpus (the results and failing variants are always kept)
+#   --resume         go on with an interrupted run in the same HOSTILE_WORK: its corpus (if complete) and the variants
+#                    it finished are kept
 # Environment: HOSTILE_WORK (default /tmp/checkpointctl-hostile), HOSTILE_BIN (an already published binary).
 #
 # A crash is any exit code other than 0 and 1, a signal, a stack trace, "internal error", or stderr that is not
@@ -26,6 +28,7 @@ filter=""
 commands="."
 xzbomb=$((256 << 20))
 keep=0
+resume=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -j) jobs=$2; shift 2 ;;
@@ -33,7 +36,8 @@ while [ $# -gt 0 ]; do
         --commands) commands=$2; shift 2 ;;
         --xz-bomb) xzbomb=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        *) echo "usage: $0 [-j JOBS] [--filter REGEX] [--commands REGEX] [--xz-bomb BYTES] [--keep]" >&2; exit 2 ;;
+        --resume) resume=1; keep=1; shift ;;
+        *) echo "usage: $0 [-j JOBS] [--filter REGEX] [--commands REGEX] [--xz-bomb BYTES] [--keep] [--resume]" >&2; exit 2 ;;
     esac
 done
 for tool in timeout /usr/bin/time dotnet; do
@@ -47,7 +51,9 @@ for f in "$repo"/../shared/fixtures/archives/*.tar "$repo"/../shared/fixtures/ar
 done
 [ ${#fixtures[@]} -gt 0 ] || { echo "no fixtures under $repo/../shared/fixtures" >&2; exit 2; }
 
-rm -rf "$work/corpus" "$work/run" "$work/results"
+rm -rf "$work/run"
+[ "$resume" = 1 ] || rm -rf "$work/corpus" "$work/results"
+[ -f "$work/corpus/.complete" ] || rm -rf "$work/corpus"
 mkdir -p "$work/corpus" "$work/run" "$work/results"
 
 # 1. The native binary (as bench/PUBLISH.md; bin/obj kept out of src/).
@@ -61,26 +67,27 @@ else
 fi
 
 # 2. The corpus (the generator the tests use, as a small console program).
-echo "generating the corpus in $work/corpus ..." >&2
-dotnet build "$repo/tests/hostile/CorpusDump" -c Release --artifacts-path "$work/artifacts" >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log" >&2; exit 2; }
 gen_start=$(date +%s)
-dotnet "$work/artifacts/bin/CorpusDump/release/CorpusDump.dll" "$work/corpus" --xz-bomb-bytes "$xzbomb" ${filter:+--filter "$filter"} "${fixtures[@]}" >/dev/null
+if [ ! -f "$work/corpus/.complete" ]; then
+    echo "generating the corpus in $work/corpus ..." >&2
+    dotnet build "$repo/tests/hostile/CorpusDump" -c Release --artifacts-path "$work/artifacts" >"$work/build.log" 2>&1 \
+        || { cat "$work/build.log" >&2; exit 2; }
+    dotnet "$work/artifacts/bin/CorpusDump/release/CorpusDump.dll" "$work/corpus" --xz-bomb-bytes "$xzbomb" ${filter:+--filter "$filter"} "${fixtures[@]}" >/dev/null
+    touch "$work/corpus/.complete"
+fi
 gen_secs=$(( $(date +%s) - gen_start ))
 variants=$(wc -l <"$work/corpus/manifest.tsv")
 echo "$variants variants generated in ${gen_secs}s; running the commands matching '$commands' on each with $jobs jobs ..." >&2
 
-# 3. Every command on every variant, each in the variant's own directory (cwd) with its own empty TMPDIR.
+# 3. Every command on every variant, each in the variant's own directory (cwd) with its own empty TMPDIR. The checks
+# use bash builtins only (jq aside): forking grep/ls/wc per run cost more than the runs themselves.
 run_variant() {
     local line=$1 file original pid id n dir tmp out err tm result
     IFS=$'\t' read -r file original pid id <<<"$line"
-    n=$(sha1sum <<<"$id" | cut -c1-16)
+    n=$(sha1sum <<<"$id"); n=${n:0:16}
     dir="$HOSTILE_RUN/$n/d"; tmp="$HOSTILE_RUN/$n/tmp"; out="$HOSTILE_RUN/$n/out"; err="$HOSTILE_RUN/$n/err"; tm="$HOSTILE_RUN/$n/time"
     result="$HOSTILE_RESULTS/$n.tsv"
-    mkdir -p "$dir" "$tmp"
-    ln "$HOSTILE_CORPUS/$file" "$dir/checkpoint-x.tar" 2>/dev/null || cp "$HOSTILE_CORPUS/$file" "$dir/checkpoint-x.tar"
-    local v="$dir/checkpoint-x.tar" before after name rc rss class msg lines
-    before=$(cd "$dir" && ls -A)
+    local v="$dir/checkpoint-x.tar" name rc rss class msg e body nl before after
     local diffargs=(--ps-tree-cmd --ps-tree-env --files --sockets)
     local -a cmds=(
         "list|list $dir"
@@ -95,35 +102,51 @@ run_variant() {
         "diff-json|diff $original $v ${diffargs[*]} --format json"
         "build|build $v localhost/hostile:latest -o $dir/image.tar"
     )
-    for entry in "${cmds[@]}"; do
+    local -a selected=() recorded=() lines=()
+    for entry in "${cmds[@]}"; do [[ ${entry%%|*} =~ $HOSTILE_COMMANDS ]] && selected+=("$entry"); done
+    if [ -f "$result" ]; then
+        mapfile -t recorded <"$result"
+        [ ${#recorded[@]} = ${#selected[@]} ] && return 0
+        rm -f "$result"
+    fi
+    mkdir -p "$dir" "$tmp"
+    ln "$HOSTILE_CORPUS/$file" "$v" 2>/dev/null || cp "$HOSTILE_CORPUS/$file" "$v"
+    shopt -s nullglob dotglob
+    cd "$dir"
+    local -a listing=(*) left=()
+    before="${listing[*]}"
+    local loglike='^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} '
+    local listlog="${loglike}Error extracting information from .+: .+\$"
+    local buildlog="${loglike}Image 'localhost/hostile:latest' created successfully from checkpoint '.+' in OCI archive '.+' \(manifest sha256:[0-9a-f]{64}\)"$'\n$'
+    for entry in "${selected[@]}"; do
         name=${entry%%|*}
-        [[ $name =~ $HOSTILE_COMMANDS ]] || continue
         # shellcheck disable=SC2086  # paths have no spaces (generated names, realpath'd fixtures)
         set -- ${entry#*|}
         rm -f "$tm"
         set +e
-        (cd "$dir" && TMPDIR="$tmp" /usr/bin/time -o "$tm" -f %M timeout -k 2 5 "$HOSTILE_BINARY" "$@" >"$out" 2>"$err")
+        TMPDIR="$tmp" /usr/bin/time -o "$tm" -f %M timeout -k 2 5 "$HOSTILE_BINARY" "$@" >"$out" 2>"$err"
         rc=$?
         set -e
-        rss=$(tail -1 "$tm" 2>/dev/null | grep -E '^[0-9]+$' || echo 0)
+        rss=0
+        lines=(); [ -f "$tm" ] && mapfile -t lines <"$tm"
+        [ ${#lines[@]} -gt 0 ] && [[ ${lines[-1]} =~ ^[0-9]+$ ]] && rss=${lines[-1]}
+        e=""; IFS= read -r -d '' e <"$err" || true
+        body=${e%$'\n'}; nl=${e//[!$'\n']/}
         class=""; msg=""
-        if grep -qE 'Unhandled exception|^   at |   at Checkpointctl' "$err" "$out" 2>/dev/null; then
-            class=crash; msg="stack trace"
-        elif grep -q 'internal error' "$err"; then
-            class=crash; msg="internal error"
+        if [[ $e == *"Unhandled exception"* || $e == *$'\n   at '* || $e == "   at "* || $e == *"internal error"* ]] \
+           || { [ -s "$out" ] && grep -q '   at Checkpointctl' "$out"; }; then
+            class=crash; msg="stack trace or internal error"
         elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
             class=hang; msg="still running after 5 s"
         elif [ "$rc" = 0 ]; then
             class=exit0
             if [ "$name" = list ]; then
-                if grep -qvE '^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} Error extracting information from .+: .+$' "$err"; then
-                    class=crash; msg="list stderr not in log format"
+                if [ -n "$e" ]; then
+                    while IFS= read -r l; do [[ $l =~ $listlog ]] || { class=crash; msg="list stderr not in log format"; }; done <<<"$body"
                 fi
             elif [ "$name" = build ]; then
-                if [ "$(wc -l <"$err")" != 1 ] || ! grep -qE "^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} Image 'localhost/hostile:latest' created successfully from checkpoint '.+' in OCI archive '.+' \(manifest sha256:[0-9a-f]{64}\)$" "$err"; then
-                    class=crash; msg="build stderr is not its one success line"
-                fi
-            elif [ -s "$err" ]; then
+                [[ ${#nl} = 1 && $e =~ $buildlog ]] || { class=crash; msg="build stderr is not its one success line"; }
+            elif [ -n "$e" ]; then
                 class=crash; msg="exit 0 with stderr"
             fi
             if [ "$class" = exit0 ] && [ "$name" != memparse-hexdump-file ] && [ "$name" != build ] && [ ! -s "$out" ]; then
@@ -134,10 +157,9 @@ run_variant() {
             fi
         elif [ "$rc" = 1 ]; then
             class=exit1
-            lines=$(wc -l <"$err")
-            if [[ $name == diff-* ]] && head -1 "$err" | grep -q '^Error: checkpoints are from different containers:$'; then
-                [ "$lines" = 3 ] || { class=crash; msg="different-containers message not 3 lines"; }
-            elif [ "$lines" != 1 ] || ! head -c 7 "$err" | grep -q '^Error: ' || [ "$(tail -c 1 "$err" | od -An -c | tr -d ' ')" != '\n' ]; then
+            if [[ $name == diff-* && $e == "Error: checkpoints are from different containers:"$'\n'* ]]; then
+                [ ${#nl} = 3 ] || { class=crash; msg="different-containers message not 3 lines"; }
+            elif [ ${#nl} != 1 ] || [[ $e != "Error: "?*$'\n' ]]; then
                 class=crash; msg="exit 1 without exactly one Error: line"
             elif [ "$name" != memparse-hexdump ] && [ -s "$out" ]; then
                 class=crash; msg="exit 1 with stdout"
@@ -145,24 +167,23 @@ run_variant() {
         else
             class=crash; msg="exit code $rc"
         fi
-        after=$(cd "$dir" && ls -A)
-        if [ "$name" = memparse-hexdump-file ] && [ "$rc" = 0 ]; then
-            [ -f "$dir/out.txt" ] || { class=crash; msg="-o file missing"; }
-            rm -f "$dir/out.txt"
-            after=$(cd "$dir" && ls -A)
-        elif [ "$name" = build ] && [ "$rc" = 0 ]; then
-            [ -f "$dir/image.tar" ] || { class=crash; msg="-o file missing"; }
-            rm -f "$dir/image.tar"
-            after=$(cd "$dir" && ls -A)
+        local produced=""
+        [ "$name" = memparse-hexdump-file ] && produced=out.txt
+        [ "$name" = build ] && produced=image.tar
+        if [ -n "$produced" ] && [ "$rc" = 0 ]; then
+            [ -f "$produced" ] || { class=crash; msg="-o file missing"; }
+            rm -f "$produced"
         fi
-        if [ "$after" != "$before" ] || [ -n "$(ls -A "$tmp")" ]; then
+        listing=(*); after="${listing[*]}"; left=("$tmp"/*)
+        if [ "$after" != "$before" ] || [ ${#left[@]} != 0 ]; then
             [ "$class" = crash ] || [ "$class" = hang ] || class=crash
-            msg="${msg:+$msg; }wrote files: $(cd "$dir" && ls -A | tr '\n' ' ') $(ls -A "$tmp" | tr '\n' ' ')"
-            rm -f "$dir/out.txt" "$dir/image.tar"; rm -rf "${tmp:?}"/*
+            msg="${msg:+$msg; }wrote files: $after ${left[*]}"
+            rm -f out.txt image.tar; rm -rf "${tmp:?}"/*
         fi
-        [ -n "$msg" ] && msg="$msg: $(head -c 300 "$err" | tr '\n\t' '  ')"
+        if [ -n "$msg" ]; then e=${e:0:300}; e=${e//$'\n'/ }; msg="$msg: ${e//$'\t'/ }"; fi
         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$name" "$rc" "$class" "$rss" "$msg" >>"$result"
     done
+    cd /
     rm -rf "${HOSTILE_RUN:?}/$n"
 }
 export -f run_variant
