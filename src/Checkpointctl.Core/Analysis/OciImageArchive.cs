@@ -88,9 +88,8 @@ public static class OciImageArchive
             tar = new ObservedStream(decompressed, layerIsFile ? tarHash!.AppendData : sink.Write);
         }
         using var __ = tar;
-        // Not seekable for the reader, so it streams (and its first bytes are still copied and hashed). Guarded: the
-        // reader peeks at its input before its own error handling starts, and here that input is a decompressor.
-        using var archive = Guarded(path, () => CheckpointArchive.Read(path, new NonSeekable(tar), CheckpointImage.Request));
+        // Not seekable for the reader, so it streams (and its first bytes are still copied and hashed).
+        using var archive = CheckpointArchive.Read(path, new NonSeekable(tar), CheckpointImage.Request);
         var image = CheckpointImage.FromArchive(archive);
         Guarded(path, () => Drain(tar));
         Guarded(path, () => Drain(raw));

@@ -147,12 +147,13 @@ public sealed class CheckpointArchive : IDisposable
         int headLength;
         try
         {
-            headLength = counted.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            // Guarded like the rest of the pass: the input may itself be a decompressor (build hands one over).
+            headLength = archive.Guard(() => counted.ReadAtLeast(head, head.Length, throwOnEndOfStream: false));
         }
-        catch (IOException e)
+        catch
         {
             archive.Dispose();
-            throw new CheckpointException($"read {path}: {e.Message}", e);
+            throw;
         }
         var kind = archive.Compression = Archive.Compression.Detect(head.AsSpan(0, headLength));
         if (handle != null)
