@@ -88,7 +88,9 @@ public sealed record HostileRun(string Original, string Variant, string Director
 /// The hostile corpus against every command, in process, each run under a 5 s watchdog. CI runs a fixed seeded
 /// subset; <c>HOSTILE_ALL=1</c> runs every variant and <c>HOSTILE_FILTER=regex</c> narrows by variant id
 /// (<c>tests/hostile/run-full.sh</c> runs the whole corpus out of process against the native binary).
+/// Runs alone: the resident memory it measures is the whole test process's, which parallel tests would inflate.
 /// </summary>
+[Collection(nameof(HostileCorpusTests))]
 public class HostileCorpusTests(ITestOutputHelper output)
 {
     /// <summary>Longest a single run may take.</summary>
@@ -284,3 +286,6 @@ public class HostileCorpusTests(ITestOutputHelper output)
         }
     }
 }
+
+[CollectionDefinition(nameof(HostileCorpusTests), DisableParallelization = true)]
+public sealed class HostileCorpusCollection;
