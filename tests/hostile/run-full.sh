@@ -8,7 +8,7 @@
 #   --filter REGEX   only variants whose id (fixture/family@parameter) matches
 #   --commands REGEX only the commands whose name matches (list show inspect-tree inspect-json memparse-table
 #                    memparse-search memparse-hexdump memparse-hexdump-file diff-tree diff-json build)
-#   --xz-bomb BYTES  zeros inside the xz bombs (default 256 MiB; gzip and zstd bombs hold 4 GiB)
+#   --xz-bomb BYTES  zeros inside the xz bombs (default 1 GiB; gzip and zstd bombs hold 4 GiB)
 #   --keep           keep the generated corpus (the results and failing variants are always kept)
 #   --resume         go on with an interrupted run in the same HOSTILE_WORK: its corpus (if complete) and the variants
 #                    it finished are kept
@@ -26,7 +26,7 @@ work=${HOSTILE_WORK:-/tmp/checkpointctl-hostile}
 jobs=$(nproc)
 filter=""
 commands="."
-xzbomb=$((256 << 20))
+xzbomb=$((1 << 30))
 keep=0
 resume=0
 while [ $# -gt 0 ]; do

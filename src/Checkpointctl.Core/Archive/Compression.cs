@@ -36,9 +36,13 @@ public static class Compression
         CompressionKind.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false),
         CompressionKind.Zstd => new DecompressionStream(compressed, bufferSize: 1 << 17, checkEndOfStream: true, leaveOpen: false),
         CompressionKind.Bzip2 => new BoundedReadStream(BZip2Stream.Create(compressed, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false)),
-        CompressionKind.Xz => new BoundedReadStream(new ConcatenatedXzStream(compressed as ReadAheadStream ?? new ReadAheadStream([], compressed))),
+        CompressionKind.Xz => LiblzmaXzStream.IsAvailable ? new LiblzmaXzStream(compressed) : ManagedXz(compressed),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+
+    /// <summary>SharpCompress's xz decoder, where liblzma is missing.</summary>
+    internal static Stream ManagedXz(Stream compressed) =>
+        new BoundedReadStream(new ConcatenatedXzStream(compressed as ReadAheadStream ?? new ReadAheadStream([], compressed)));
 }
 
 /// <summary>

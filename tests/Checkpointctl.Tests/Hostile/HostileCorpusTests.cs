@@ -109,7 +109,7 @@ public class HostileCorpusTests(ITestOutputHelper output)
 
     /// <summary>
     /// CI: 256 MiB gzip and zstd bombs and 16 MiB xz bombs, enough to show that nothing is held or written (the full
-    /// run: 4 GiB gzip and zstd, 256 MiB xz); decompressing more only costs CI time.
+    /// run: 4 GiB gzip and zstd, 1 GiB xz); decompressing more only costs CI time.
     /// </summary>
     private static readonly CorpusOptions CiOptions = new() { BombBytes = 256L << 20, XzBombBytes = 16L << 20 };
 
