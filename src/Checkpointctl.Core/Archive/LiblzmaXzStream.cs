@@ -19,8 +19,6 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
         DataError = 9, BufError = 10;
     private const int InputSize = 128 << 10;
 
-    private static readonly Lazy<bool> Loaded = new(Probe);
-
     private readonly Stream _source;
     private LzmaStream* _stream;
     private byte* _input;
@@ -28,7 +26,7 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
     private bool _ended;
 
     /// <summary>True when liblzma 5 can be loaded here.</summary>
-    public static bool IsAvailable => Loaded.Value;
+    public static bool IsAvailable { get; } = Probe();
 
     /// <summary>Decodes <paramref name="source"/>; takes ownership of it.</summary>
     public LiblzmaXzStream(Stream source)
