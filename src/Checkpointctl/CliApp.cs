@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Reflection;
 using Checkpointctl.Cli.Commands;
+using Checkpointctl.Cli.Flags;
 using Checkpointctl.Core;
 
 namespace Checkpointctl.Cli;
@@ -56,8 +57,14 @@ public static class CliApp
         foreach (var c in commands)
             c.Command.SetAction(_ => 0);
 
+        // cobra's booleans: no separate value, "--flag=value" read as Go bools.
+        var booleans = root.Options.Concat(root.Subcommands.SelectMany(c => c.Options.Concat(c.Subcommands.SelectMany(s => s.Options))))
+            .OfType<Option<bool>>().Distinct().ToList();
+        foreach (var b in booleans)
+            b.Arity = ArgumentArity.Zero;
         try
         {
+            args = GoFlags.NormalizeBooleans(args, booleans);
             var parse = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true, ResponseFileTokenReplacer = null });
             var invoked = parse.CommandResult.Command;
             var target = commands.FirstOrDefault(c => c.Command == invoked || c.Command.Subcommands.Contains(invoked));
@@ -98,15 +105,23 @@ public static class CliApp
             stderr.Write($"Error: {e.Message}\nRun '{Name} --help' for usage.\n");
             return 1;
         }
-        catch (Exception e) when (e is UsageException or CheckpointException or BuildahException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is UsageException or CheckpointException or BuildahException)
         {
             stderr.Write($"Error: {OneLine(e.Message)}\n");
             return 1;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not raised by a read of the input (those become CheckpointExceptions with their path): the output failed.
+            stderr.Write($"Error: write: {SystemErrors.Reason(e)}\n");
+            return 1;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A defect of ours, not of the input: still one line, never a stack trace.
-            stderr.Write($"Error: internal error ({e.GetType().Name}): {OneLine(e.Message)}\n");
+            // A defect of ours, not of the input: still one line, never a stack trace or .NET's words; a developer
+            // sets CHECKPOINTCTL_DEBUG to see the exception.
+            var detail = Environment.GetEnvironmentVariable("CHECKPOINTCTL_DEBUG") is { Length: > 0 } ? $" ({OneLine(e.ToString())})" : "";
+            stderr.Write($"Error: internal error{detail}\n");
             return 1;
         }
     }
@@ -148,12 +163,11 @@ public static class CliApp
         {
             if (error.SymbolResult is OptionResult option)
             {
-                var flag = option.Option.Name;
+                var typed = option.IdentifierToken?.Value ?? option.Option.Name;
                 var value = option.Tokens.Count > 0 ? option.Tokens[0].Value : null;
                 if (value == null)
-                    return $"flag needs an argument: {flag}";
-                var names = string.Join(", ", option.Option.Aliases.Order(StringComparer.Ordinal).Append(flag));
-                return $"invalid argument \"{value}\" for \"{names}\" flag: {error.Message}";
+                    return typed.StartsWith("--", StringComparison.Ordinal) ? $"flag needs an argument: {typed}" : $"flag needs an argument: '{typed[1..]}' in {typed}";
+                return $"invalid argument {GoStrconv.Quote(value)} for {GoStrconv.Quote(GoFlags.DisplayName(option.Option))} flag";
             }
         }
         return parse.Errors[0].Message;

@@ -1,47 +1,105 @@
 using System.Runtime.InteropServices;
+using Checkpointctl.Core;
 
 namespace Checkpointctl.Cli;
 
 /// <summary>
-/// Writes a requested output file atomically: into a new file next to the target, renamed over it only when the
-/// whole write succeeded. A symlink, directory or device at the path is refused; Ctrl-C and SIGTERM remove the
-/// partial file.
+/// A requested output file, written atomically: into a new file next to the target, renamed over it only by
+/// <see cref="Commit"/>. Created before any input is read, so an unwritable path fails first, in Go's words with the
+/// user's path. A symlink, directory or device at the path is refused; Ctrl-C and SIGTERM remove the partial file.
 /// </summary>
-internal static class OutputFile
+internal sealed class OutputFile : IDisposable
 {
-    public static void Write(string path, Action<Stream> write)
+    private readonly string _path;
+    private readonly string _target;
+    private readonly string _temp;
+    private readonly FileStream _stream;
+    private readonly PosixSignalRegistration[] _signals;
+    private bool _committed;
+
+    private OutputFile(string path, string target, string temp, FileStream stream)
+    {
+        _path = path;
+        _target = target;
+        _temp = temp;
+        _stream = stream;
+        _signals = [PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => DeleteTemp()), PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteTemp())];
+    }
+
+    /// <summary>Where the content goes until <see cref="Commit"/>.</summary>
+    public Stream Stream => _stream;
+
+    public static OutputFile Create(string path)
     {
         var full = Path.GetFullPath(path);
         var info = new FileInfo(full);
         if (info.LinkTarget != null)
             throw new UsageException($"refusing to write to {path}: it is a symbolic link");
         if (Directory.Exists(full))
-            throw new UsageException($"refusing to write to {path}: it is a directory");
+            throw new UsageException($"open {path}: {SystemErrors.Text(21)}");
         if (info.Exists && (info.Attributes & FileAttributes.Device) != 0)
             throw new UsageException($"refusing to write to {path}: it is not a regular file");
-        var dir = Path.GetDirectoryName(full)!;
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        void Cleanup() => File.Delete(temp);
-        ConsoleCancelEventHandler onCancel = (_, _) => Cleanup();
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Cleanup());
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: false);
-            }
-            File.Move(temp, full, overwrite: true);
+            return new OutputFile(path, full, temp, new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Cleanup();
-            throw;
+            throw new UsageException(SystemErrors.Describe("open", path, e));
         }
-        finally
+    }
+
+    /// <summary>Creates the file, lets <paramref name="write"/> fill it, and puts it in place.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        using var file = Create(path);
+        try
         {
-            Console.CancelKeyPress -= onCancel;
+            write(file.Stream);
+        }
+        catch (IOException e)
+        {
+            // Input errors arrive as CheckpointExceptions; what is left is the output failing (e.g. a full disk).
+            throw new UsageException(SystemErrors.Describe("write", path, e));
+        }
+        file.Commit();
+    }
+
+    /// <summary>Puts the complete file in place of the target.</summary>
+    public void Commit()
+    {
+        try
+        {
+            _stream.Flush(flushToDisk: false);
+            _stream.Dispose();
+            File.Move(_temp, _target, overwrite: true);
+            _committed = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException(SystemErrors.Describe("write", _path, e));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _signals)
+            s.Dispose();
+        _stream.Dispose();
+        if (!_committed)
+            DeleteTemp();
+    }
+
+    private void DeleteTemp()
+    {
+        try
+        {
+            File.Delete(_temp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more can be done about it while exiting.
         }
     }
 }

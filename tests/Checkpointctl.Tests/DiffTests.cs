@@ -465,8 +465,8 @@ public class DiffTests
         Assert.Equal(
             "Error: checkpoints are from different containers:\n  A: test-ctr (0123456789abcdef0123)\n  B: other-ctr (fedcba9876543210fedc)\n",
             result.Stderr);
-        // It comes before the format check, as upstream.
-        Assert.StartsWith("Error: checkpoints are from different containers:\n", CliRunner.Run("diff", a, b, "--format", "x").Stderr);
+        // Flags are checked before any checkpoint is opened.
+        Assert.Equal("Error: invalid output format: x\n", CliRunner.Run("diff", a, b, "--format", "x").Stderr);
     }
 
     [Fact]
@@ -480,7 +480,7 @@ public class DiffTests
         Assert.Equal($"failed to load checkpointA: stat {missing}: no such file or directory",
             CliRunner.AssertError(CliRunner.Run("diff", missing, good)));
         Assert.Equal($"failed to load checkpointB: stat {missing}: no such file or directory",
-            CliRunner.AssertError(CliRunner.Run("diff", good, missing, "--format", "x")));
+            CliRunner.AssertError(CliRunner.Run("diff", good, missing)));
         Assert.Equal($"failed to load checkpointB: checkpoint directory is missing in the archive file: {notCheckpoint}",
             CliRunner.AssertError(CliRunner.Run("diff", good, notCheckpoint)));
         Assert.DoesNotContain(dir.Files(), f => !f.EndsWith(".tar", StringComparison.Ordinal));

@@ -69,7 +69,7 @@ public static class OciImageArchive
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"open {path}: {e.Message}", e);
+            throw new CheckpointException(SystemErrors.Describe("open", path, e), e);
         }
         using var _ = file;
         Span<byte> head = stackalloc byte[Compression.MagicLength];
@@ -163,7 +163,7 @@ public static class OciImageArchive
         }
         catch (IOException e)
         {
-            throw new CheckpointException($"read {path}: {e.Message}", e);
+            throw new CheckpointException(SystemErrors.Describe("read", path, e), e);
         }
     }
 

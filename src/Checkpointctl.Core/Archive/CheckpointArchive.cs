@@ -120,7 +120,7 @@ public sealed class CheckpointArchive : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"open {path}: {e.Message}", e);
+            throw new CheckpointException(SystemErrors.Describe("open", path, e), e);
         }
         try
         {
@@ -344,7 +344,7 @@ public sealed class CheckpointArchive : IDisposable
         }
         catch (IOException e)
         {
-            throw new CheckpointException($"read {Path}: {e.Message}", e);
+            throw new CheckpointException(SystemErrors.Describe("read", Path, e), e);
         }
     }
 

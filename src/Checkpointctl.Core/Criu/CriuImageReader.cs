@@ -129,7 +129,7 @@ public sealed class CriuImageReader
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new InvalidCheckpointException($"{Name}: entry {index} at offset {offset}: invalid protobuf message: {e.Message}", e);
+            throw new InvalidCheckpointException($"{Name}: entry {index} at offset {offset}: invalid protobuf message (proto: cannot parse invalid wire-format data)", e);
         }
     }
 

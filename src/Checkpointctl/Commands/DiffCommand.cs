@@ -57,6 +57,9 @@ internal sealed class DiffCommand : CliCommand
             Sockets = parse.GetValue(_sockets),
         };
         var format = parse.GetValue(_format) ?? "tree";
+        // Every flag is checked before any checkpoint is opened.
+        if (format is not ("tree" or "json"))
+            throw new UsageException($"invalid output format: {format}");
         CheckpointDiff diff;
         try
         {
@@ -68,16 +71,10 @@ internal sealed class DiffCommand : CliCommand
             context.Error.Write($"Error: {e.Message}\n");
             return 1;
         }
-        switch (format)
-        {
-            case "tree":
-                DiffTreeRenderer.Write(context.Out, diff, parse.GetValue(_showUnchanged));
-                return 0;
-            case "json":
-                DiffJsonRenderer.Write(context.Out, diff);
-                return 0;
-            default:
-                throw new UsageException($"invalid output format: {format}");
-        }
+        if (format == "tree")
+            DiffTreeRenderer.Write(context.Out, diff, parse.GetValue(_showUnchanged));
+        else
+            DiffJsonRenderer.Write(context.Out, diff);
+        return 0;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core.Analysis;
 
@@ -10,7 +11,7 @@ internal sealed class InspectCommand : CliCommand
     private readonly Argument<string[]> _files = new("FILE") { Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<bool> _stats = new("--stats");
     private readonly Option<bool> _mounts = new("--mounts");
-    private readonly Option<uint> _pid = new("--pid", "-p");
+    private readonly Option<string> _pid = new("--pid", "-p");
     private readonly Option<bool> _psTree = new("--ps-tree");
     private readonly Option<bool> _psTreeCmd = new("--ps-tree-cmd");
     private readonly Option<bool> _psTreeEnv = new("--ps-tree-env");
@@ -49,7 +50,7 @@ internal sealed class InspectCommand : CliCommand
         {
             Stats = parse.GetValue(_stats),
             Mounts = parse.GetValue(_mounts),
-            Pid = parse.GetValue(_pid),
+            Pid = GoFlags.Uint32(parse, _pid),
             PsTree = parse.GetValue(_psTree),
             PsTreeCmd = parse.GetValue(_psTreeCmd),
             PsTreeEnv = parse.GetValue(_psTreeEnv),
@@ -59,19 +60,19 @@ internal sealed class InspectCommand : CliCommand
             All = parse.GetValue(_all),
         };
         var format = parse.GetValue(_format) ?? "tree";
-        // Read everything first (archive errors come before a format error, as upstream), then print.
+        // Every flag is checked before any checkpoint is opened.
+        if (format is not ("tree" or "json"))
+            throw new UsageException($"invalid output format: {format}");
         var inspections = files.Select(f => Inspection.Read(f, options)).ToList();
-        switch (format)
+        if (format == "tree")
         {
-            case "tree":
-                foreach (var i in inspections)
-                    InspectTreeRenderer.Write(context.Out, i);
-                return 0;
-            case "json":
-                InspectJsonRenderer.Write(context.Out, inspections);
-                return 0;
-            default:
-                throw new UsageException($"invalid output format: {format}");
+            foreach (var i in inspections)
+                InspectTreeRenderer.Write(context.Out, i);
         }
+        else
+        {
+            InspectJsonRenderer.Write(context.Out, inspections);
+        }
+        return 0;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core.Analysis;
 
@@ -8,12 +9,12 @@ namespace Checkpointctl.Cli.Commands;
 internal sealed class MemparseCommand : CliCommand
 {
     private readonly Argument<string[]> _files = new("FILE") { Arity = ArgumentArity.ZeroOrMore };
-    private readonly Option<uint> _pid = new("--pid", "-p");
+    private readonly Option<string> _pid = new("--pid", "-p");
     private readonly Option<string> _output = new("--output", "-o");
     private readonly Option<string> _search = new("--search", "-s");
     private readonly Option<string> _regex = new("--search-regex", "-r");
     private readonly Option<string> _hex = new("--search-hex");
-    private readonly Option<int> _context = new("--context", "-c");
+    private readonly Option<string> _context = new("--context", "-c");
 
     public MemparseCommand() : base("memparse", "Analyze container checkpoint memory", "memparse")
     {
@@ -35,12 +36,11 @@ internal sealed class MemparseCommand : CliCommand
     public override int Execute(ParseResult parse, CliContext context)
     {
         var files = CliArgs.AtLeastOne(parse.GetValue(_files));
-        var pid = parse.GetValue(_pid);
-        var search = parse.GetValue(_search);
-        var regex = parse.GetValue(_regex);
-        var hex = parse.GetValue(_hex);
-        if (!string.IsNullOrEmpty(search) || !string.IsNullOrEmpty(regex) || !string.IsNullOrEmpty(hex))
-            return Search(context, files[0], pid, search, regex, hex, parse.GetValue(_context));
+        // Every flag is checked before any checkpoint is opened.
+        var pid = GoFlags.Uint32(parse, _pid);
+        var contextBytes = GoFlags.Int(parse, _context);
+        if (SearchFor(parse, pid, contextBytes) is { } search)
+            return Search(context, files[0], pid, search.Search, search.Pattern);
         if (pid != 0)
             return HexDump(context, files[0], pid, parse.GetValue(_output));
         var tables = files.Select(f => (File: f, Rows: MemoryTable.Read(f))).ToList();
@@ -59,17 +59,19 @@ internal sealed class MemparseCommand : CliCommand
     {
         if (!string.IsNullOrEmpty(output))
         {
+            // The file is created first (an unwritable path fails before the checkpoint is read); the heading is
+            // printed, as upstream, once the process was found and before its pages are written.
             OutputFile.Write(output, stream =>
             {
-                var writer = new HexDumpWriter(stream, compact: false);
-                MemoryScan.Run(file, pid, WithProgress(context, writer));
+                var rows = new HexDumpWriter(stream, compact: false);
+                MemoryScan.Run(file, pid, WithProgress(context, new Heading(rows, () =>
+                    context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n"))));
             });
-            context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n");
             return 0;
         }
         // Stdout: the heading first, then rows as the pages go by.
-        var rows = new HexDumpWriter(context.RawOut, compact: true);
-        MemoryScan.Run(file, pid, new Heading(rows, () =>
+        var dump = new HexDumpWriter(context.RawOut, compact: true);
+        MemoryScan.Run(file, pid, new Heading(dump, () =>
         {
             context.Out.Write($"\nDisplaying memory pages content for process ID {pid} from checkpoint: {file}\n\n");
             context.Out.Flush();
@@ -77,13 +79,22 @@ internal sealed class MemparseCommand : CliCommand
         return 0;
     }
 
-    private static int Search(CliContext context, string file, uint pid, string? literal, string? regex, string? hex, int contextBytes)
+    // The search the flags ask for (a literal wins over a regex, as upstream), validated; null for no search.
+    private (MemorySearch Search, string Pattern)? SearchFor(ParseResult parse, uint pid, long contextBytes)
     {
-        var (search, pattern) = !string.IsNullOrEmpty(literal) ? (MemorySearch.Literal(literal, contextBytes), literal)
-            : !string.IsNullOrEmpty(regex) ? (MemorySearch.ForRegex(regex, contextBytes), regex)
-            : (MemorySearch.Hex(hex!, contextBytes), hex!);
+        var (literal, regex, hex) = (parse.GetValue(_search), parse.GetValue(_regex), parse.GetValue(_hex));
+        if (string.IsNullOrEmpty(literal) && string.IsNullOrEmpty(regex) && string.IsNullOrEmpty(hex))
+            return null;
         if (pid == 0)
             throw new UsageException("no process with PID 0 (use `inspect --ps-tree` to view all PIDs)");
+        var bytes = (int)Math.Clamp(contextBytes, int.MinValue, int.MaxValue);
+        return !string.IsNullOrEmpty(literal) ? (MemorySearch.Literal(literal, bytes), literal)
+            : !string.IsNullOrEmpty(regex) ? (MemorySearch.ForRegex(regex, bytes), regex)
+            : (MemorySearch.Hex(hex!, bytes), hex!);
+    }
+
+    private static int Search(CliContext context, string file, uint pid, MemorySearch search, string pattern)
+    {
         MemoryScan.Run(file, pid, WithProgress(context, search));
         if (search.Matches.Count == 0)
         {
@@ -102,7 +113,7 @@ internal sealed class MemparseCommand : CliCommand
         context.ErrorIsTerminal ? new Progress(sink, context.Error, "memparse") : sink;
 
     /// <summary>Prints the heading when the first bytes arrive, after all checks passed.</summary>
-    private sealed class Heading(HexDumpWriter rows, Action printHeading) : IMemorySink
+    private sealed class Heading(IMemorySink rows, Action printHeading) : IMemorySink
     {
         public void Begin(Core.Criu.Pagemap pagemap)
         {

@@ -1,0 +1,48 @@
+namespace Checkpointctl.Core;
+
+/// <summary>
+/// Operating-system errors in Go's words (<c>open PATH: no such file or directory</c>), as upstream prints them:
+/// never .NET's exception texts, always the path the user gave.
+/// </summary>
+public static class SystemErrors
+{
+    /// <summary><c>OP PATH: REASON</c> for an exception raised by a file operation, e.g. <c>open x: permission denied</c>.</summary>
+    public static string Describe(string operation, string path, Exception error) => $"{operation} {path}: {Reason(error)}";
+
+    /// <summary>Go's text for the errno behind <paramref name="error"/> (<c>syscall.Errno.Error()</c>).</summary>
+    public static string Reason(Exception error) => error switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => Text(2),
+        UnauthorizedAccessException => Text(13),
+        PathTooLongException => Text(36),
+        IOException { HResult: > 0 and < 4096 } io => Text(io.HResult),
+        _ => Text(5),
+    };
+
+    /// <summary>Go's text for a Linux errno.</summary>
+    public static string Text(int errno) => errno switch
+    {
+        1 => "operation not permitted",
+        2 => "no such file or directory",
+        5 => "input/output error",
+        6 => "no such device or address",
+        13 => "permission denied",
+        16 => "device or resource busy",
+        17 => "file exists",
+        19 => "no such device",
+        20 => "not a directory",
+        21 => "is a directory",
+        23 => "too many open files in system",
+        24 => "too many open files",
+        26 => "text file busy",
+        27 => "file too large",
+        28 => "no space left on device",
+        30 => "read-only file system",
+        31 => "too many links",
+        32 => "broken pipe",
+        36 => "file name too long",
+        40 => "too many levels of symbolic links",
+        122 => "disk quota exceeded",
+        _ => $"errno {errno}",
+    };
+}
