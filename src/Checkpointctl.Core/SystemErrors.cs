@@ -7,7 +7,8 @@ namespace Checkpointctl.Core;
 public static class SystemErrors
 {
     /// <summary><c>OP PATH: REASON</c> for an exception raised by a file operation, e.g. <c>open x: permission denied</c>.</summary>
-    public static string Describe(string operation, string path, Exception error) => $"{operation} {path}: {Reason(error)}";
+    public static string Describe(string operation, string path, Exception error) =>
+        $"{operation} {path}: {(error is DirectoryNotFoundException or FileNotFoundException && HasFileAncestor(path) ? Text(20) : Reason(error))}";
 
     /// <summary>Go's text for the errno behind <paramref name="error"/> (<c>syscall.Errno.Error()</c>).</summary>
     public static string Reason(Exception error) => error switch
@@ -18,6 +19,17 @@ public static class SystemErrors
         IOException { HResult: > 0 and < 4096 } io => Text(io.HResult),
         _ => Text(5),
     };
+
+    // .NET reports ENOTDIR (a file where a directory should be) as a missing directory.
+    private static bool HasFileAncestor(string path)
+    {
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(dir))
+                return true;
+        }
+        return false;
+    }
 
     /// <summary>Go's text for a Linux errno.</summary>
     public static string Text(int errno) => errno switch

@@ -26,6 +26,14 @@ public static class CliRunner
         Assert.EndsWith("\n", result.Stderr);
         Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
         Assert.DoesNotContain("   at ", result.Stderr);
+        AssertNoDotNetText(result.Stderr);
         return result.Stderr[7..^1];
+    }
+
+    /// <summary>No .NET exception text or type name, and no temporary file of ours, in a user-facing message.</summary>
+    public static void AssertNoDotNetText(string message)
+    {
+        foreach (var word in new[] { "System.", "Exception", "Cannot parse", "expected type", "Could not find", ".tmp", "Access to the path", "UInt32", "Int32", "Boolean", "internal error" })
+            Assert.DoesNotContain(word, message);
     }
 }

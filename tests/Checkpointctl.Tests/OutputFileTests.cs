@@ -57,7 +57,7 @@ public class OutputFileTests
 
     // One process whose single present run holds `pages` pages of noise: a hexdump of it takes seconds (zeros would
     // collapse into one "*" line and finish before a signal could arrive on a loaded machine).
-    private static string BigProcessArchive(string dir, int pages)
+    internal static string BigProcessArchive(string dir, int pages)
     {
         var data = new byte[pages * 4096];
         new Random(1).NextBytes(data);
