@@ -74,7 +74,7 @@ internal static class InspectJsonRenderer
             w.OptionalProperty("pages_written", s.PagesWritten);
             w.EndObject();
         }
-        if (i.Options.Metadata)
+        if (i.Options.Metadata && c.HasContainerMetadata)
         {
             w.Name("metadata");
             w.BeginObject();
@@ -138,7 +138,7 @@ internal static class InspectJsonRenderer
             }
             w.EndArray();
         }
-        if (i.Options.Mounts && c.Spec.Mounts is { Count: > 0 } mounts)
+        if (i.Mounts is { Count: > 0 } mounts)
         {
             w.Name("mounts");
             w.BeginArray();
