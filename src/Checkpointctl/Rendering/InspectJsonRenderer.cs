@@ -113,6 +113,7 @@ internal static class InspectJsonRenderer
                         w.Property("type", f.Type);
                         w.Property("fd", f.FdLabel);
                         w.Property("path", f.Path);
+                        w.OptionalProperty("deleted", f.Deleted);
                         w.EndObject();
                     }
                     w.EndArray();

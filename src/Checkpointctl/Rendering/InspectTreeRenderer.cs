@@ -241,7 +241,7 @@ internal static class InspectTreeRenderer
         {
             var filesNode = node.Add("Open files");
             foreach (var f in open)
-                filesNode.AddMeta(f.FdLabel, f.Path);
+                filesNode.AddMeta(f.FdLabel, f.DisplayPath);
         }
         if (sockets != null && sockets.TryGetValue(p.Pid, out var socks) && socks.Count > 0)
         {
