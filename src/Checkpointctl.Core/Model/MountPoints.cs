@@ -12,14 +12,17 @@ public static class MountPoints
 
     /// <summary>
     /// A container's mounts as its OCI spec lists them (upstream's view). A bare CRIU image directory has no spec: its
-    /// mounts are those CRIU dumped (every <c>mountpoints-*.img</c> in name order, each sorted by mount point), or null when
-    /// it dumped no mount namespace.
+    /// mounts are those CRIU dumped (every <c>mountpoints-*.img</c> in name order, each sorted by mount point), or null
+    /// when it dumped no mount namespace.
     /// </summary>
     public static IReadOnlyList<MountPoint>? Of(ContainerInfo container, CriuImages images)
     {
         if (container.HasContainerMetadata)
             return (container.Spec.Mounts ?? []).Select(m => new MountPoint(m.Destination, m.Type, m.Source)).ToList();
-        var names = images.Archive.MembersMatching(Images).Select(m => m.Name[ArchiveLayout.CheckpointPrefix.Length..]).Order(StringComparer.Ordinal).ToList();
+        var names = images.Archive.MembersMatching(Images)
+            .Select(m => m.Name[ArchiveLayout.CheckpointPrefix.Length..])
+            .Order(StringComparer.Ordinal)
+            .ToList();
         if (names.Count == 0)
             return null;
         return names.SelectMany(n => images.Mounts(n).OrderBy(m => m.Mountpoint, StringComparer.Ordinal).ThenBy(m => m.MntId))
@@ -49,7 +52,8 @@ public static class MountPoints
         Fstype.Autofs => "autofs",
         Fstype.Tracefs => "tracefs",
         Fstype.Cgroup2 => "cgroup2",
-        // AUTO mounts carry their name; UNSUPPORTED ones are external (bind) mounts that CRIU does not mount itself.
+        // An AUTO mount carries its name; an external one (handed to CRIU by the runtime, e.g. a bind-mounted file) is
+        // a bind mount.
         _ when mount.Fsname.Length > 0 => mount.Fsname,
         _ when mount.ExtKey.Length > 0 || mount.ExtMount => "bind",
         _ => "",
