@@ -15,7 +15,11 @@
 #
 # Results: fuzz/corpus/<harness>/ is replaced by the minimised queue; crashes and hangs are added to
 # fuzz/crashes/<harness>/ (named by content hash) and replayed with their stack traces; fuzz/out/summary.txt has the
-# execution counts. tests/Checkpointctl.Tests/FuzzRegressionTests.cs replays both directories in `dotnet test`.
+# execution counts and each harness's status. tests/Checkpointctl.Tests/FuzzRegressionTests.cs replays both
+# directories in `dotnet test`.
+#
+# Every harness runs even when another one fails; the summary always prints. Exit status: 0 when every harness ran
+# and every committed crash replays as fixed, 1 otherwise, 2 for a usage error.
 set -euo pipefail
 cd "$(dirname "$0")"
 FUZZ=$PWD
@@ -30,14 +34,17 @@ while getopts "e:V:j:t:h" opt; do
         V) SECONDS_LIMIT=$OPTARG ;;
         j) JOBS=$OPTARG ;;
         t) TIMEOUT=$OPTARG ;;
-        *) sed -n '2,21p' "$0"; exit 2 ;;
+        *) sed -n '2,22p' "$FUZZ/$(basename "$0")"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 HARNESSES=(archive criu metadata)
 [ $# -gt 0 ] && HARNESSES=("$@")
+declare -A SEEN=()
 for h in "${HARNESSES[@]}"; do
     case $h in archive | criu | metadata) ;; *) echo "unknown harness: $h" >&2; exit 2 ;; esac
+    [ -z "${SEEN[$h]:-}" ] || { echo "harness given twice: $h" >&2; exit 2; }
+    SEEN[$h]=1
 done
 
 # --- tools ---------------------------------------------------------------------------------------------------------
@@ -65,7 +72,9 @@ cp -r "$PLAIN" "$BIN"
 "$SHARPFUZZ" "$BIN/Google.Protobuf.dll"
 DOTNET=$(command -v dotnet)
 
-export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+# AFL_ALLOW_TMP: afl-cmin refuses a checkout under /tmp otherwise (its guard against other users' links there; every
+# path it writes is below fuzz/out).
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_ALLOW_TMP=1
 [ "$JOBS" -gt "$(nproc)" ] && export AFL_NO_AFFINITY=1
 
 # --- one harness -----------------------------------------------------------------------------------------------------
@@ -96,6 +105,16 @@ fuzz_one() {
         [ "$attempt" -eq 3 ] && return 1
     done
 
+    # Findings first: they are kept even when minimising fails.
+    mkdir -p "$FUZZ/crashes/$h"
+    for kind in crashes hangs; do
+        for f in "$afl/default/$kind"/id:*; do
+            [ -e "$f" ] || continue
+            cp "$f" "$FUZZ/crashes/$h/${kind%es}-$(sha1sum "$f" | cut -c1-16)"
+        done
+    done
+    rmdir "$FUZZ/crashes/$h" 2> /dev/null || true
+
     echo "[$h] afl-cmin"
     afl-cmin -e -i "$afl/default/queue" -o "$cmin" -t "$TIMEOUT" -m none \
         -- "$DOTNET" "$BIN/Checkpointctl.Fuzz.dll" "$h" > "$OUT/cmin-$h.log" 2>&1 \
@@ -105,43 +124,56 @@ fuzz_one() {
     for f in "$cmin"/*; do
         cp "$f" "$FUZZ/corpus/$h/$(sha1sum "$f" | cut -c1-16)"
     done
-
-    mkdir -p "$FUZZ/crashes/$h"
-    for kind in crashes hangs; do
-        for f in "$afl/default/$kind"/id:*; do
-            [ -e "$f" ] || continue
-            cp "$f" "$FUZZ/crashes/$h/${kind%es}-$(sha1sum "$f" | cut -c1-16)"
-        done
-    done
-    rmdir "$FUZZ/crashes/$h" 2> /dev/null || true
 }
 
-mkdir -p "$OUT/afl" "$OUT/cmin"
+# --- every harness in its own job; a failing one never stops the others or the summary -------------------------------
+declare -A STATUS=() HARNESS_OF=()
 running=0
+# Reaps one finished job and records its exit status (`wait -n` alone would end the script under `set -e`).
+reap_one() {
+    local pid rc=0
+    wait -n -p pid || rc=$?
+    STATUS[${HARNESS_OF[$pid]}]=$rc
+    running=$((running - 1))
+}
+mkdir -p "$OUT/afl" "$OUT/cmin"
 for h in "${HARNESSES[@]}"; do
     if [ "$running" -ge "$JOBS" ]; then
-        wait -n
-        running=$((running - 1))
+        reap_one
     fi
     fuzz_one "$h" &
+    HARNESS_OF[$!]=$h
     running=$((running + 1))
 done
-wait
+while [ "$running" -gt 0 ]; do
+    reap_one
+done
 
 # --- summary and replay ------------------------------------------------------------------------------------------------
-v() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$s"; }
+# A stat of afl-fuzz's fuzzer_stats ($s), "-" when it has none.
+v() { [ -f "$s" ] && awk -F' *: *' -v k="$1" '$1 == k { found = 1; print $2 } END { if (!found) print "-" }' "$s" || echo -; }
+row() { printf '%-9s %-8s %12s %10s %9s %8s %8s %7s %9s %7s %s\n' "$@"; }
 {
-    printf '%-9s %12s %10s %9s %8s %8s %7s %9s %11s %s\n' harness execs execs/s seconds crashes hangs queue stability corpus corpus-bytes
+    row harness status execs execs/s seconds crashes hangs queue stability corpus corpus-bytes
     for h in "${HARNESSES[@]}"; do
         s=$OUT/afl/$h/default/fuzzer_stats
-        [ -f "$s" ] || { echo "$h: no fuzzer_stats (see $OUT/afl-$h.log)"; continue; }
-        printf '%-9s %12s %10s %9s %8s %8s %7s %9s %11s %s\n' "$h" "$(v execs_done)" "$(v execs_per_sec)" "$(v run_time)" \
-            "$(v saved_crashes)" "$(v saved_hangs)" "$(v corpus_count)" "$(v stability)" \
-            "$(find "$FUZZ/corpus/$h" -type f | wc -l)" "$(cat "$FUZZ/corpus/$h"/* | wc -c)"
+        state=ok
+        [ "${STATUS[$h]}" -eq 0 ] || state="failed:${STATUS[$h]}"
+        files=0 bytes=0
+        if [ -d "$FUZZ/corpus/$h" ]; then
+            files=$(find "$FUZZ/corpus/$h" -type f | wc -l)
+            bytes=$(find "$FUZZ/corpus/$h" -type f -exec cat {} + | wc -c)
+        fi
+        row "$h" "$state" "$(v execs_done)" "$(v execs_per_sec)" "$(v run_time)" "$(v saved_crashes)" "$(v saved_hangs)" \
+            "$(v corpus_count)" "$(v stability)" "$files" "$bytes"
+    done
+    for h in "${HARNESSES[@]}"; do
+        [ "${STATUS[$h]}" -eq 0 ] || echo "$h failed (exit ${STATUS[$h]}); logs: $OUT/afl-$h.log, $OUT/cmin-$h.log"
     done
 } | tee "$OUT/summary.txt"
 status=0
 for h in "${HARNESSES[@]}"; do
+    [ "${STATUS[$h]}" -eq 0 ] || status=1
     if [ -d "$FUZZ/crashes/$h" ]; then
         "$PLAIN/Checkpointctl.Fuzz" replay "$h" "$FUZZ/crashes/$h" | tee "$OUT/replay-crashes-$h.txt" | tail -1 || status=1
     fi

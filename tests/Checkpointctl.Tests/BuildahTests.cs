@@ -9,7 +9,7 @@ public sealed class ToolFactAttribute : FactAttribute
     {
         var missing = tools.Where(t => !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, t)))).ToList();
         if (missing.Count > 0)
-            Skip = $"needs {string.Join(", ", missing)} on PATH";
+            Skip = $"{string.Join(" and ", missing)} not installed (not found on PATH)";
     }
 }
 

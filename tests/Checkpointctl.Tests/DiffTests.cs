@@ -254,6 +254,31 @@ public class DiffTests
     }
 
     [Fact]
+    public void File_deleted_since_a_is_removed_and_added_with_its_plain_path_in_json()
+    {
+        using var dir = new ScratchDir();
+        var a = SyntheticCheckpoint.OneProcess();
+        a.Fd(1, 3, Reg(40, "/tmp/gone.txt"));
+        var b = SyntheticCheckpoint.OneProcess();
+        b.Fd(1, 3, Reg(40, "/tmp/gone.txt"));
+        b.Image("remap-fpath.img", SyntheticCheckpoint.Frame(CriuMagic.RemapFpath,
+            new RemapFilePathEntry { OrigId = 40, RemapId = 99, RemapType = RemapType.Ghost }));
+        var pathA = a.WriteTo(dir.Path, "a.tar");
+        var pathB = b.WriteTo(dir.Path, "b.tar");
+
+        var lines = Diff(pathA, pathB, "--files").Split('\n');
+        Assert.Contains("│   + PID 1     REG 3      /tmp/gone.txt (deleted)", lines);
+        Assert.Contains("│   - PID 1     REG 3      /tmp/gone.txt", lines);
+        using var doc = JsonDocument.Parse(Diff(pathA, pathB, "--files", "--format", "json"));
+        var files = doc.RootElement.GetProperty("file_changes");
+        Assert.Equal("""[{"path":"/tmp/gone.txt","deleted":true,"type":"REG","pid":1,"fd":"REG 3"}]""", Compact(files.GetProperty("added")));
+        Assert.Equal("""[{"path":"/tmp/gone.txt","type":"REG","pid":1,"fd":"REG 3"}]""", Compact(files.GetProperty("removed")));
+        using var same = JsonDocument.Parse(Diff(pathB, pathB, "--files", "--format", "json"));
+        Assert.Equal("""{"path":"/tmp/gone.txt","deleted":true,"type":"REG","pid":1,"fd":"REG 3"}""",
+            Compact(same.RootElement.GetProperty("file_changes").GetProperty("unchanged")[0]));
+    }
+
+    [Fact]
     public void Same_bytes_on_repeated_runs()
     {
         using var dir = new ScratchDir();

@@ -217,7 +217,7 @@ public class InspectSyntheticTests
     }
 
     [Fact]
-    public void Deleted_while_open_file_is_marked()
+    public void Deleted_while_open_file_is_marked_in_the_tree_and_flagged_in_json()
     {
         var b = SyntheticCheckpoint.OneProcess();
         b.Fd(1, 3, Reg(40, "/tmp/gone.txt"));
@@ -233,7 +233,9 @@ public class InspectSyntheticTests
         Assert.Contains("[cwd]  /app", tree);
         Assert.Contains("[root]  /", tree);
         var files = InspectJson(path, "--files").GetProperty("file_descriptors")[0].GetProperty("open_files");
-        Assert.Equal("""{"type":"REG","fd":"REG 3","path":"/tmp/gone.txt (deleted)"}""", Compact(files[0]));
+        // JSON keeps upstream's path (consumers compare paths) and says "deleted" beside it, omitted when false.
+        Assert.Equal("""{"type":"REG","fd":"REG 3","path":"/tmp/gone.txt","deleted":true}""", Compact(files[0]));
+        Assert.Equal("""{"type":"REG","fd":"REG 4","path":"/tmp/kept.txt"}""", Compact(files[1]));
     }
 
     [Fact]

@@ -60,7 +60,12 @@ public sealed record ProcessDiffEntry(
 /// <summary>An open file in a diff list.</summary>
 /// <param name="Fd">The fd number, or null for cwd and root.</param>
 /// <param name="FdLabel">Upstream's label: <c>REG 3</c>, <c>cwd</c>, <c>root</c>.</param>
-public sealed record FileDiffEntry(uint Pid, int? Fd, string FdLabel, string Type, string Path);
+/// <param name="Deleted">Deleted while open (see <see cref="OpenFile.Deleted"/>); <paramref name="Path"/> has no suffix.</param>
+public sealed record FileDiffEntry(uint Pid, int? Fd, string FdLabel, string Type, string Path, bool Deleted = false)
+{
+    /// <summary>The path as trees show it, with <c> (deleted)</c> for a deleted file.</summary>
+    public string DisplayPath => Deleted ? Path + " (deleted)" : Path;
+}
 
 /// <summary>A socket in a diff list (from B, or from A for a removed one); <paramref name="OldState"/> for a modified one.</summary>
 public sealed record SocketDiffEntry(uint Pid, SocketInfo Socket, string? OldState = null);
@@ -312,12 +317,12 @@ public sealed class CheckpointDiff
             filesB.Where(f => keysA.Contains(FileKey(f))).ToList());
     }
 
-    // Upstream's identity: PID, fd label and path.
-    private static (uint, string, string) FileKey(FileDiffEntry f) => (f.Pid, f.FdLabel, f.Path);
+    // Upstream's identity: PID, fd label and path; a file deleted since A (or no longer deleted) is removed and added.
+    private static (uint, string, string, bool) FileKey(FileDiffEntry f) => (f.Pid, f.FdLabel, f.Path, f.Deleted);
 
     private static List<FileDiffEntry> FileEntries(Inspection inspection) =>
         (inspection.Files ?? [])
-            .SelectMany(p => p.Files.Select((f, i) => (Entry: new FileDiffEntry(p.Pid, f.Fd, f.FdLabel, f.Type, f.Path), Index: i)))
+            .SelectMany(p => p.Files.Select((f, i) => (Entry: new FileDiffEntry(p.Pid, f.Fd, f.FdLabel, f.Type, f.Path, f.Deleted), Index: i)))
             .OrderBy(e => e.Entry.Pid)
             .ThenBy(e => e.Entry.Fd.HasValue ? 0 : 1)
             .ThenBy(e => e.Entry.Fd ?? 0)

@@ -38,6 +38,9 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
             throw new InvalidCheckpointException($"{archive.Path}: member {name} is a {type}; an image made from a checkpoint holds only files and directories");
         }
         var info = ContainerInfo.Read(archive);
+        if (!info.HasContainerMetadata)
+            throw new MissingCheckpointDataException(
+                $"open {ArchiveLayout.ConfigDump}: no such file or directory (a bare CRIU image directory has no container metadata to build an image from)");
         var images = new CriuImages(archive);
         var root = ProcessTree.Build(images);
         var platform = ToPlatform(images.Core(root.Pid).Mtype)

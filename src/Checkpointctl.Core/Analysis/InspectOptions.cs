@@ -40,6 +40,8 @@ public sealed record InspectOptions
         var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
         if (Stats)
             hold.Add(ArchiveLayout.StatsDump);
+        if (Mounts)
+            hold.Add(MountPoints.Images);
         if (PsTree)
             hold.AddRange(CriuImages.ProcessTreeImages);
         if (NeedsMemory || ProcessMemory)

@@ -51,6 +51,9 @@ public sealed class Inspection
     public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<SocketInfo> Sockets)>? Sockets { get; init; }
 
+    /// <summary>With <c>--mounts</c>: see <see cref="MountPoints.Of"/>; null when not asked for or nothing is recorded.</summary>
+    public IReadOnlyList<MountPoint>? Mounts { get; init; }
+
     /// <summary>Bytes read from the archive file (compressed bytes for compressed input), all passes together.</summary>
     public long BytesRead { get; init; }
 
@@ -96,6 +99,7 @@ public sealed class Inspection
             ProcessTree = tree,
             Files = files,
             Sockets = sockets,
+            Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
             BytesRead = archive.BytesRead.Bytes + secondPassBytes,
         };
     }

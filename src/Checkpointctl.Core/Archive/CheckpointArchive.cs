@@ -42,6 +42,12 @@ public sealed class CheckpointArchive : IDisposable
     /// <summary>The archive has a <c>checkpoint/</c> directory, explicitly or implied by a member below it.</summary>
     public bool HasCheckpointDirectory { get; private set; }
 
+    /// <summary>
+    /// The input is a bare CRIU image directory (as <c>criu dump -D</c> writes it): its images are served as
+    /// <c>checkpoint/</c> and there is no container metadata (config.dump, spec.dump).
+    /// </summary>
+    public bool IsBareImageDirectory { get; private set; }
+
     /// <summary>True when members can be read at any offset (plain tar file, directory), false when only streamed.</summary>
     public bool SupportsRandomAccess { get; private set; }
 
@@ -366,12 +372,15 @@ public sealed class CheckpointArchive : IDisposable
         // A bare CRIU image directory (as `criu dump -D` writes it) is served as the archive's checkpoint/ directory.
         var bare = !Directory.Exists(System.IO.Path.Combine(root, ArchiveLayout.CheckpointDirectory))
                    && (File.Exists(System.IO.Path.Combine(root, "inventory.img")) || File.Exists(System.IO.Path.Combine(root, "pstree.img")));
+        archive.IsBareImageDirectory = bare;
         foreach (var file in dir.EnumerateFiles("*", options))
         {
             // FIFOs, sockets and devices are not checkpoint data (and reading a FIFO would block).
             if (!FileKind.IsRegularFileOrDirectory(file.FullName))
                 continue;
-            var name = (bare ? ArchiveLayout.CheckpointPrefix : "") + System.IO.Path.GetRelativePath(root, file.FullName).Replace('\\', '/');
+            var relative = System.IO.Path.GetRelativePath(root, file.FullName).Replace('\\', '/');
+            // CRIU's statistics stay at the top, where an engine's archive keeps them.
+            var name = bare && relative != ArchiveLayout.StatsDump ? ArchiveLayout.CheckpointPrefix + relative : relative;
             var member = new ArchiveMember(name, file.Length);
             archive._members[name] = member;
             archive._allRegular.Add(member);

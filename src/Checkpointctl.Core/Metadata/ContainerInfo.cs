@@ -8,6 +8,9 @@ public enum ContainerEngine
     Podman,
     CriO,
     Containerd,
+
+    /// <summary>A bare CRIU image directory: processes dumped by CRIU itself, no container engine involved.</summary>
+    Criu,
 }
 
 /// <summary>One network interface of a Podman container, from <c>network.status</c>.</summary>
@@ -38,6 +41,9 @@ public sealed class ContainerInfo
     public string Mac { get; init; } = "";
     public IReadOnlyList<NetworkInfo> Networks { get; init; } = [];
 
+    /// <summary>False for a bare CRIU image directory: no config.dump or spec.dump, so no image, ID, runtime or annotations.</summary>
+    public bool HasContainerMetadata => Engine != ContainerEngine.Criu;
+
     /// <summary>Annotations of spec.dump sorted by ordinal key.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Annotations =>
         (Spec.Annotations ?? []).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
@@ -46,6 +52,7 @@ public sealed class ContainerInfo
     {
         ContainerEngine.Podman => "Podman",
         ContainerEngine.CriO => "CRI-O",
+        ContainerEngine.Criu => "CRIU",
         _ => "containerd",
     };
 
@@ -57,10 +64,15 @@ public sealed class ContainerInfo
             : [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump],
     };
 
-    /// <summary>Reads config.dump, spec.dump and, when <paramref name="withNetwork"/>, network.status.</summary>
+    /// <summary>
+    /// Reads config.dump, spec.dump and, when <paramref name="withNetwork"/>, network.status; a bare CRIU image
+    /// directory has none of them and is engine <see cref="ContainerEngine.Criu"/> with everything else empty.
+    /// </summary>
     /// <exception cref="CheckpointException">A file is missing or malformed, or CRI-O metadata is unusable.</exception>
     public static ContainerInfo Read(CheckpointArchive archive, bool withNetwork = false)
     {
+        if (archive.IsBareImageDirectory)
+            return new ContainerInfo { Engine = ContainerEngine.Criu, Config = new ContainerConfig(), Spec = new SpecDump(), Name = "", Created = "" };
         var config = JsonInput.Deserialize(Require(archive, ArchiveLayout.ConfigDump).Span, MetadataJsonContext.Default.ContainerConfig, ArchiveLayout.ConfigDump);
         var spec = JsonInput.Deserialize(Require(archive, ArchiveLayout.SpecDump).Span, MetadataJsonContext.Default.SpecDump, ArchiveLayout.SpecDump);
         var created = ParseTime(config.CreatedTime);

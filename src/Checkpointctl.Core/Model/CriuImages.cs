@@ -61,6 +61,9 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
         return files;
     }, CriuMagic.Files);
 
+    /// <summary>A <c>mountpoints-&lt;mnt ns id&gt;.img</c>: the mounts of one dumped mount namespace.</summary>
+    public IReadOnlyList<MntEntry> Mounts(string image) => Cached(image, r => r.ReadAll(MntEntry.Parser), CriuMagic.Mnts);
+
     public IReadOnlyList<RemapFilePathEntry> RemapFilePaths() =>
         Cached("remap-fpath.img", r => r.ReadAll(RemapFilePathEntry.Parser), CriuMagic.RemapFpath);
 

@@ -166,6 +166,7 @@ internal static class DiffJsonRenderer
         {
             w.BeginObject();
             w.Property("path", f.Path);
+            w.OptionalProperty("deleted", f.Deleted);
             w.Property("type", f.Type);
             w.Property("pid", f.Pid);
             w.Property("fd", f.FdLabel);

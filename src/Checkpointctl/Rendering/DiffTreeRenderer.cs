@@ -150,7 +150,7 @@ internal static class DiffTreeRenderer
         foreach (var f in files)
         {
             text.Append("│   ").Append(marker).Append(" PID ").Append(Pid(f.Pid)).Append(' ')
-                .Append(Pad(f.FdLabel, 10)).Append(' ').Append(Truncate(f.Path, 38)).Append('\n');
+                .Append(Pad(f.FdLabel, 10)).Append(' ').Append(Truncate(f.DisplayPath, 38)).Append('\n');
         }
     }
 

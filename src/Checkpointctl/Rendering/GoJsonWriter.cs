@@ -73,6 +73,17 @@ public sealed class GoJsonWriter
         }
     }
 
+    /// <summary>Writes <c>true</c>, or nothing for false (Go's <c>omitempty</c>).</summary>
+    public void OptionalProperty(string name, bool value)
+    {
+        if (value)
+        {
+            Name(name);
+            BeforeValue();
+            _out.Append("true");
+        }
+    }
+
     public override string ToString() => _out.ToString();
 
     private void Open(char bracket)

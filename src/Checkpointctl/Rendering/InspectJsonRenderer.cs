@@ -74,7 +74,7 @@ internal static class InspectJsonRenderer
             w.OptionalProperty("pages_written", s.PagesWritten);
             w.EndObject();
         }
-        if (i.Options.Metadata)
+        if (i.Options.Metadata && c.HasContainerMetadata)
         {
             w.Name("metadata");
             w.BeginObject();
@@ -113,6 +113,7 @@ internal static class InspectJsonRenderer
                         w.Property("type", f.Type);
                         w.Property("fd", f.FdLabel);
                         w.Property("path", f.Path);
+                        w.OptionalProperty("deleted", f.Deleted);
                         w.EndObject();
                     }
                     w.EndArray();
@@ -138,7 +139,7 @@ internal static class InspectJsonRenderer
             }
             w.EndArray();
         }
-        if (i.Options.Mounts && c.Spec.Mounts is { Count: > 0 } mounts)
+        if (i.Mounts is { Count: > 0 } mounts)
         {
             w.Name("mounts");
             w.BeginArray();

@@ -28,10 +28,13 @@ internal static class InspectTreeRenderer
     {
         var c = i.Container;
         var root = new TreeNode(c.Name.Length > 0 ? c.Name : "Container");
-        root.Add($"Image: {c.Config.RootfsImageName}");
-        root.Add($"ID: {c.Config.Id}");
-        root.Add($"Runtime: {c.Config.Runtime}");
-        root.Add($"Created: {c.Created}");
+        if (c.HasContainerMetadata)
+        {
+            root.Add($"Image: {c.Config.RootfsImageName}");
+            root.Add($"ID: {c.Config.Id}");
+            root.Add($"Runtime: {c.Config.Runtime}");
+            root.Add($"Created: {c.Created}");
+        }
         if (!c.Checkpointed.IsZero)
             root.Add($"Checkpointed: {c.Checkpointed.ToRfc3339()}");
         root.Add($"Engine: {c.EngineName}");
@@ -53,7 +56,7 @@ internal static class InspectTreeRenderer
             stats.Add($"Pages scanned: {s.PagesScanned}");
             stats.Add($"Pages written: {s.PagesWritten}");
         }
-        if (i.Options.Metadata)
+        if (i.Options.Metadata && c.HasContainerMetadata)
             AddMetadata(root, c);
         if (i.ProcessTree is { } tree)
         {
@@ -61,10 +64,10 @@ internal static class InspectTreeRenderer
             var sockets = i.Sockets?.ToDictionary(s => s.Pid, s => s.Sockets);
             AddProcess(root.Add("Process tree"), tree, files, sockets);
         }
-        if (i.Options.Mounts)
+        if (i.Mounts is { } mountPoints)
         {
             var mounts = root.Add("Overview of mounts");
-            foreach (var m in c.Spec.Mounts ?? [])
+            foreach (var m in mountPoints)
             {
                 var node = mounts.Add($"Destination: {m.Destination}");
                 node.Add($"Type: {m.Type}");
@@ -238,7 +241,7 @@ internal static class InspectTreeRenderer
         {
             var filesNode = node.Add("Open files");
             foreach (var f in open)
-                filesNode.AddMeta(f.FdLabel, f.Path);
+                filesNode.AddMeta(f.FdLabel, f.DisplayPath);
         }
         if (sockets != null && sockets.TryGetValue(p.Pid, out var socks) && socks.Count > 0)
         {
