@@ -112,7 +112,12 @@ public class BadInputTests
     [InlineData("config.dump", "", "failed to unmarshal config.dump: unexpected end of JSON input")]
     [InlineData("spec.dump", "", "failed to unmarshal spec.dump: unexpected end of JSON input")]
     [InlineData("config.dump", "{\"id\": \"x\"", "failed to unmarshal config.dump: unexpected end of JSON input")]
-    [InlineData("spec.dump", "{\"annotations\": [1]}", "failed to unmarshal spec.dump: ")]
+    [InlineData("spec.dump", "{\"annotations\": [1]}", "failed to unmarshal spec.dump: json: cannot unmarshal array into Go struct field annotations (line 1, byte 18)")]
+    [InlineData("spec.dump", "{\"annotations\": {\"a\": 1}}", "failed to unmarshal spec.dump: json: cannot unmarshal number into Go struct field annotations.a (line 1, byte 24)")]
+    [InlineData("config.dump", "{x}", "failed to unmarshal config.dump: invalid character 'x' looking for beginning of object key string (line 1, byte 2)")]
+    [InlineData("config.dump", "{\"id\" 1}", "failed to unmarshal config.dump: invalid character '1' after object key (line 1, byte 7)")]
+    [InlineData("config.dump", "[1]", "failed to unmarshal config.dump: json: cannot unmarshal array into Go value (line 1, byte 2)")]
+    [InlineData("config.dump", "{\"id\": }", "failed to unmarshal config.dump: invalid character '}' looking for beginning of value (line 1, byte 8)")]
     [InlineData("config.dump", "{\"createdTime\": \"bad\"}", "failed to unmarshal config.dump: parsing time \"bad\"")]
     public void Malformed_metadata(string member, string content, string expectedStart)
     {
