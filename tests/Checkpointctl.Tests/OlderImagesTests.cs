@@ -99,6 +99,35 @@ public class OlderImagesTests
     private static string RootPid(string memparseTable) =>
         memparseTable.Split('\n').SkipWhile(l => !l.StartsWith("---", StringComparison.Ordinal)).Skip(1).First().Split(' ')[0];
 
+    // --- pagemaps before CRIU 4.2 and 3.5 -------------------------------------------------------------------------
+
+    [Fact]
+    public void Pagemap_entries_of_every_era_are_normalised()
+    {
+        var image = LegacyImageEncoder.Frame(CriuMagic.Pagemap,
+        [
+            new PagemapHead { PagesId = 3 },
+            new PagemapEntry { Vaddr = 0x1000, CompatNrPages = 2 },                     // ≤ 3.4: present
+            new PagemapEntry { Vaddr = 0x4000, CompatNrPages = 1, InParent = true },    // ≤ 3.4: in the parent
+            new PagemapEntry { Vaddr = 0x6000, CompatNrPages = 3, InParent = false },   // ≤ 3.4: present
+            new PagemapEntry { Vaddr = 0x10000, CompatNrPages = 1, Flags = 2 },         // 3.5 – 4.1: lazy
+            new PagemapEntry { Vaddr = 0x20000, CompatNrPages = 0, NrPages = 4, Flags = 4 },  // ≥ 4.2
+            new PagemapEntry { Vaddr = 0x30000, CompatNrPages = 9, NrPages = 1, Flags = 6 },  // field 5 wins over field 2
+        ]);
+        var pagemap = Pagemap.Decode("pagemap-1.img", image);
+        Assert.Equal(
+        [
+            new PageRun(0x1000, 2, PageFlags.Present, 0),
+            new PageRun(0x4000, 1, PageFlags.Parent, -1),
+            new PageRun(0x6000, 3, PageFlags.Present, 2 * 4096),
+            new PageRun(0x10000, 1, PageFlags.Lazy, -1),
+            new PageRun(0x20000, 4, PageFlags.Present, 5 * 4096),
+            new PageRun(0x30000, 1, PageFlags.Present | PageFlags.Lazy, 9 * 4096),
+        ], pagemap.Runs);
+        Assert.Equal(10UL, pagemap.PresentPages);
+        Assert.Equal("pages-3.img", pagemap.PagesImageName);
+    }
+
     // --- every legacy file type ---------------------------------------------------------------------------------
 
     /// <summary>A process with an fd of every type a ≤ 3.3 image can hold, epoll targets, watches and marks included.</summary>
