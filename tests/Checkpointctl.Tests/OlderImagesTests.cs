@@ -36,7 +36,7 @@ public class OlderImagesTests
         var original = TestPaths.ArchiveByName(name);
         using var dir = new ScratchDir();
         var older = Path.Combine(dir.Path, name);
-        LegacyImageEncoder.RewriteArchive(original, older, (member, data) => Rewrite(variant, member, data));
+        TestArchive.Rewrite(original, older, (member, data) => Rewrite(variant, member, data));
         AssertLayout(older, variant);
 
         var root = RootPid(Output(original, "memparse"));
@@ -182,7 +182,7 @@ public class OlderImagesTests
     private static string WriteLegacy(SyntheticCheckpoint checkpoint, string dir)
     {
         var legacy = Path.Combine(dir, "legacy.tar");
-        LegacyImageEncoder.RewriteArchive(WriteModern(checkpoint, dir, "modern-source.tar"), legacy, (name, data) =>
+        TestArchive.Rewrite(WriteModern(checkpoint, dir, "modern-source.tar"), legacy, (name, data) =>
             name == ArchiveLayout.Image("files.img") ? LegacyImageEncoder.SplitFiles(data).Select(i => (ArchiveLayout.Image(i.Name), i.Data))
             : name == Slack ? []
             : [(name, data)]);
@@ -257,7 +257,7 @@ public class OlderImagesTests
         using var dir = new ScratchDir();
         var legacy = WriteLegacy(checkpoint, dir.Path);
         var broken = Path.Combine(dir.Path, "broken.tar");
-        LegacyImageEncoder.RewriteArchive(legacy, broken, (name, data) =>
+        TestArchive.Rewrite(legacy, broken, (name, data) =>
             [(name, name == "checkpoint/pipes.img" ? [.. data[..4], .. BitConverter.GetBytes(CriuMagic.Fifo), .. data[8..]] : data)]);
         Assert.Equal("failed to get file descriptors: pipes.img: image magic 0x58364939 (FIFO) is not the expected PIPES",
             CliRunner.AssertError(CliRunner.Run("inspect", broken, "--files")));
@@ -270,7 +270,7 @@ public class OlderImagesTests
         using var dir = new ScratchDir();
         var legacy = WriteLegacy(checkpoint, dir.Path);
         var broken = Path.Combine(dir.Path, "broken.tar");
-        LegacyImageEncoder.RewriteArchive(legacy, broken, (name, data) => [(name, name == "checkpoint/unixsk.img" ? data[..^3] : data)]);
+        TestArchive.Rewrite(legacy, broken, (name, data) => [(name, name == "checkpoint/unixsk.img" ? data[..^3] : data)]);
         Assert.StartsWith("failed to get file descriptors: unixsk.img: entry 0 at offset 8: entry size ",
             CliRunner.AssertError(CliRunner.Run("inspect", broken, "--files")));
     }

@@ -51,6 +51,9 @@ public sealed class Inspection
     public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<SocketInfo> Sockets)>? Sockets { get; init; }
 
+    /// <summary>CRIU plugins and GPU images (shown only when <see cref="GpuState.IsPresent"/>).</summary>
+    public GpuState Gpu { get; init; } = new();
+
     /// <summary>Bytes read from the archive file (compressed bytes for compressed input), all passes together.</summary>
     public long BytesRead { get; init; }
 
@@ -60,12 +63,14 @@ public sealed class Inspection
     {
         options = options.Normalize();
         var capture = options.NeedsMemory ? PageCapture.FromArgumentAreas() : null;
-        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture));
+        var gpuHeaders = new AmdGpuImageHeaders();
+        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture, gpuHeaders));
         if (archive.SupportsRandomAccess)
             capture = null;
         var container = ContainerInfo.Read(archive, withNetwork: true);
         var images = new CriuImages(archive, capture);
         var stats = options.Stats ? ReadStats(archive) : null;
+        var gpu = Wrap("failed to get GPU state: ", () => GpuState.Read(images, gpuHeaders));
         ProcessNode? root = null;
         long secondPassBytes = 0;
         if (options.PsTree && !(options.OptionalProcessTree && !images.Has("pstree.img")))
@@ -96,6 +101,7 @@ public sealed class Inspection
             ProcessTree = tree,
             Files = files,
             Sockets = sockets,
+            Gpu = gpu,
             BytesRead = archive.BytesRead.Bytes + secondPassBytes,
         };
     }
