@@ -18,13 +18,15 @@ public class GpuTests
     /// <summary>The AMD GPU plugin's images of one process (file id 12) with one GPU, as §6.2 lays them out.</summary>
     private static List<(string Name, byte[] Data)> AmdImages()
     {
-        var kfd = new CriuKfd { Pid = 1, NumOfGpus = 1, NumOfBos = 2 };
-        kfd.DeviceEntries.Add(new KfdDeviceEntry { NodeId = 1, GpuId = GpuId, VendorId = 0x1002, DeviceId = 0x744c, DrmRenderMinor = 128, VramSize = 24UL << 30 });
-        kfd.BoEntries.Add(new KfdBoEntry { Addr = 0x7f00_0000_0000, Size = 8192, GpuId = GpuId, AllocFlags = 1 });
-        kfd.BoEntries.Add(new KfdBoEntry { Addr = 0x7f00_0001_0000, Size = 4096, GpuId = GpuId, AllocFlags = 2 });
+        var kfd = new CriuKfd { Pid = 1 };
+        kfd.DeviceEntries.Add(new KfdDeviceEntry { GpuId = GpuId, VendorId = 0x1002, DeviceId = 0x744c, DrmRenderMinor = 128, VramSize = 24UL << 30 });
+        kfd.BoEntries.Add(new KfdBoEntry { Size = 8192, GpuId = GpuId });
+        kfd.BoEntries.Add(new KfdBoEntry { Size = 4096, GpuId = GpuId });
+        // Fields this reader does not declare (num_of_gpus, field 2; priv_data, field 10) must not matter.
+        byte[] undeclared = [0x10, 0x01, 0x52, 0x03, 0xaa, 0xbb, 0xcc];
         return
         [
-            ("amdgpu-kfd-12.img", Plugin(kfd.ToByteArray())),
+            ("amdgpu-kfd-12.img", Plugin([.. kfd.ToByteArray(), .. undeclared])),
             ("amdgpu-pages-12-c8f4.img", Plugin(new byte[12288])),
             ("amdgpu-renderD-13.img", Plugin([0x08, 0xf4, 0x91, 0x03, 0x10, 0x0d, 0x18, 0x80, 0x01])),
             ("amdgpu-drm-pages-13-128-0000.img", Plugin(new byte[4096])),
@@ -86,7 +88,7 @@ public class GpuTests
             ├── GPU
             │   ├── CRIU plugins: amdgpu_plugin
             │   ├── AMD GPU images: 20.1 KiB
-            │   │   ├── KFD state: 1 file, 80 B
+            │   │   ├── KFD state: 1 file, 61 B
             │   │   ├── Render node state: 1 file, 17 B
             │   │   ├── Memory pages: 1 file, 12.0 KiB
             │   │   ├── DRM memory pages: 2 files, 8.0 KiB
@@ -122,7 +124,7 @@ public class GpuTests
         using var doc = JsonDocument.Parse(output);
         var json = doc.RootElement[0];
         Assert.Equal(12288 + 8, json.GetProperty("checkpoint_size").GetProperty("amd_gpu_memory_pages_size").GetInt64());
-        Assert.Equal("""{"plugins":["amdgpu_plugin"],"amd_gpu_images":[{"kind":"kfd","files":1,"size":80},{"kind":"render_node","files":1,"size":17},{"kind":"pages","files":1,"size":12296},{"kind":"drm_pages","files":2,"size":8208},{"kind":"dmabuf","files":1,"size":10}],"amd_gpus":[{"pid":1,"gpu_id":51444,"vendor_id":4098,"device_id":29772,"render_minor":128,"vram_size":25769803776,"buffer_objects":2,"buffer_objects_size":12288}]}""",
+        Assert.Equal("""{"plugins":["amdgpu_plugin"],"amd_gpu_images":[{"kind":"kfd","files":1,"size":61},{"kind":"render_node","files":1,"size":17},{"kind":"pages","files":1,"size":12296},{"kind":"drm_pages","files":2,"size":8208},{"kind":"dmabuf","files":1,"size":10}],"amd_gpus":[{"pid":1,"gpu_id":51444,"vendor_id":4098,"device_id":29772,"render_minor":128,"vram_size":25769803776,"buffer_objects":2,"buffer_objects_size":12288}]}""",
             JsonSerializer.Serialize(json.GetProperty("gpu")));
         // The new field follows checkpoint_size; upstream's fields keep their places.
         var names = json.EnumerateObject().Select(p => p.Name).ToList();
@@ -230,7 +232,7 @@ public class GpuTests
         { "amdgpu-pages-12-c8f4.img", "size header says 12288 bytes, the image holds 12287" },
         { "amdgpu-drm-pages-13-128-0001.img", "size header says 4096 bytes, the image holds 4095" },
         { "amdgpu-renderD-13.img", "size header says 9 bytes, the image holds 8" },
-        { "amdgpu-kfd-12.img", "size header says 72 bytes, the image holds 71" },
+        { "amdgpu-kfd-12.img", "size header says 53 bytes, the image holds 52" },
     };
 
     [Theory]
