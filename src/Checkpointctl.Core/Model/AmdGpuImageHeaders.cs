@@ -20,7 +20,7 @@ public sealed class AmdGpuImageHeaders
         Consumers = prefixes.Select(p => new MemberConsumer(ArchiveLayout.Image(p + "*.img"), Consume)).ToList();
     }
 
-    private void Consume(ArchiveMember member, Stream data, CheckpointArchive archive)
+    private void Consume(ArchiveMember member, Stream data, CheckpointArchive _)
     {
         var header = new byte[AmdGpuImage.HeaderLength];
         _headers[member.Name] = header[..data.ReadAtLeast(header, header.Length, throwOnEndOfStream: false)];
