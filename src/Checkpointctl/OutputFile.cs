@@ -13,16 +13,16 @@ internal sealed class OutputFile : IDisposable
     private readonly string _path;
     private readonly string _target;
     private readonly string _temp;
-    private readonly FileStream _stream;
     private readonly PosixSignalRegistration[] _signals;
+    private FileStream _stream = null!;
     private bool _committed;
 
-    private OutputFile(string path, string target, string temp, FileStream stream)
+    // The signal handlers are in place before the file exists, so no moment leaves it behind.
+    private OutputFile(string path, string target, string temp)
     {
         _path = path;
         _target = target;
         _temp = temp;
-        _stream = stream;
         _signals = [PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => DeleteTemp()), PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteTemp())];
     }
 
@@ -40,12 +40,15 @@ internal sealed class OutputFile : IDisposable
         if (info.Exists && (info.Attributes & FileAttributes.Device) != 0)
             throw new UsageException($"refusing to write to {path}: it is not a regular file");
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var file = new OutputFile(path, full, temp);
         try
         {
-            return new OutputFile(path, full, temp, new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+            file._stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            return file;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            file.Dispose();
             throw new UsageException(SystemErrors.Describe("open", path, e));
         }
     }
@@ -86,7 +89,7 @@ internal sealed class OutputFile : IDisposable
     {
         foreach (var s in _signals)
             s.Dispose();
-        _stream.Dispose();
+        _stream?.Dispose();
         if (!_committed)
             DeleteTemp();
     }

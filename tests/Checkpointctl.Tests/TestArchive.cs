@@ -77,6 +77,65 @@ public sealed class TestArchive
         return compressor.Wrap(data).ToArray();
     }
 
+    /// <summary>
+    /// Copies a checkpoint archive (plain, gzip or zstd, by its name) with its members rewritten: each member maps to
+    /// the members that replace it (itself unchanged, other bytes, several members, or none). With
+    /// <paramref name="keepCheckpointSize"/> a filler member below <c>checkpoint/</c> keeps the checkpoint size as it
+    /// was, so size lines compare equal.
+    /// </summary>
+    public static void Rewrite(string source, string target, Func<string, byte[], IEnumerable<(string Name, byte[] Data)>> rewrite,
+        bool keepCheckpointSize = true)
+    {
+        var tar = Decompress(source);
+        var entries = new List<TarEntry>();
+        long before = 0, after = 0;
+        using (var reader = new TarReader(new MemoryStream(tar)))
+        {
+            while (reader.GetNextEntry(copyData: true) is { } entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream == null)
+                {
+                    entries.Add(entry);
+                    continue;
+                }
+                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                var data = new MemoryStream();
+                entry.DataStream.CopyTo(data);
+                if (name.StartsWith("checkpoint/", StringComparison.Ordinal))
+                    before += data.Length;
+                foreach (var (newName, newData) in rewrite(name, data.ToArray()))
+                {
+                    if (newName.StartsWith("checkpoint/", StringComparison.Ordinal))
+                        after += newData.Length;
+                    entries.Add(new PaxTarEntry(TarEntryType.RegularFile, newName) { DataStream = new MemoryStream(newData) });
+                }
+            }
+        }
+        if (keepCheckpointSize)
+            Assert.True(after <= before, $"the rewritten images are larger ({after} > {before} bytes)");
+        if (keepCheckpointSize && after < before)
+            entries.Add(new PaxTarEntry(TarEntryType.RegularFile, "checkpoint/zz-size-filler") { DataStream = new MemoryStream(new byte[before - after]) });
+        var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var entry in entries)
+                writer.WriteEntry(entry);
+        }
+        var bytes = output.ToArray();
+        System.IO.File.WriteAllBytes(target, source.EndsWith(".gz", StringComparison.Ordinal) ? Gzip(bytes)
+            : source.EndsWith(".zst", StringComparison.Ordinal) ? Zstd(bytes) : bytes);
+    }
+
+    private static byte[] Decompress(string path)
+    {
+        using var file = System.IO.File.OpenRead(path);
+        using Stream input = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress)
+            : path.EndsWith(".zst", StringComparison.Ordinal) ? new ZstdSharp.DecompressionStream(file) : file;
+        var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
     /// <summary>Writes the archive into <paramref name="dir"/> and returns its path.</summary>
     public string WriteTo(string dir, string name, Func<byte[], byte[]>? compress = null)
     {

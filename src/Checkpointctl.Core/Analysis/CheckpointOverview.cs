@@ -1,17 +1,21 @@
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Metadata;
+using Checkpointctl.Core.Model;
 
 namespace Checkpointctl.Core.Analysis;
 
 /// <summary>The overview <c>show</c> prints: container metadata and sizes from member headers.</summary>
 public sealed record CheckpointOverview(string Path, ContainerInfo Container, CheckpointSizes Sizes)
 {
-    /// <summary>config.dump and spec.dump held, plus the complete index for sizes; one pass over the archive.</summary>
+    /// <summary>config.dump, spec.dump and the inventory held, plus the complete index for sizes; one pass over the archive.</summary>
     public static ArchiveRequest Request { get; } = new()
     {
-        Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump],
+        Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, .. GpuState.PluginImages],
         NeedIndex = true,
     };
+
+    /// <summary>CRIU plugins and the AMD GPU images by kind (shown only when <see cref="GpuState.IsPresent"/>).</summary>
+    public GpuState Gpu { get; init; } = new();
 
     /// <exception cref="CheckpointException">The checkpoint cannot be read.</exception>
     public static CheckpointOverview Read(string path)
@@ -21,5 +25,5 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
     }
 
     public static CheckpointOverview FromArchive(CheckpointArchive archive) =>
-        new(archive.Path, ContainerInfo.Read(archive), archive.Sizes);
+        new(archive.Path, ContainerInfo.Read(archive), archive.Sizes) { Gpu = GpuState.Read(new CriuImages(archive)) };
 }

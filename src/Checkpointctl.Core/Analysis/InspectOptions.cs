@@ -34,10 +34,14 @@ public sealed record InspectOptions
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
     }
 
-    /// <summary>The archive members these options need; pages only through <paramref name="pages"/> (or in place).</summary>
-    public ArchiveRequest ToRequest(PageCapture? pages)
+    /// <summary>
+    /// The archive members these options need; pages only through <paramref name="pages"/> (or in place), GPU images
+    /// only as far as <paramref name="gpu"/> reads their headers.
+    /// </summary>
+    public ArchiveRequest ToRequest(PageCapture? pages, AmdGpuImageHeaders? gpu = null)
     {
         var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
+        hold.AddRange(GpuState.DetailImages);
         if (Stats)
             hold.Add(ArchiveLayout.StatsDump);
         if (Mounts)
@@ -53,7 +57,7 @@ public sealed record InspectOptions
         return new ArchiveRequest
         {
             Hold = hold.Distinct().ToList(),
-            Consumers = pages != null ? [pages.Consumer] : [],
+            Consumers = [.. pages != null ? [pages.Consumer] : Array.Empty<MemberConsumer>(), .. gpu?.Consumers ?? []],
             NeedIndex = true,
         };
     }

@@ -53,6 +53,8 @@ public sealed class Inspection
 
     /// <summary>With <c>--mounts</c>: see <see cref="MountPoints.Of"/>; null when not asked for or nothing is recorded.</summary>
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
+    /// <summary>CRIU plugins and GPU images (shown only when <see cref="GpuState.IsPresent"/>).</summary>
+    public GpuState Gpu { get; init; } = new();
 
     /// <summary>Bytes read from the archive file (compressed bytes for compressed input), all passes together.</summary>
     public long BytesRead { get; init; }
@@ -63,12 +65,14 @@ public sealed class Inspection
     {
         options = options.Normalize();
         var capture = options.NeedsMemory ? PageCapture.FromArgumentAreas() : null;
-        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture));
+        var gpuHeaders = new AmdGpuImageHeaders();
+        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture, gpuHeaders));
         if (archive.SupportsRandomAccess)
             capture = null;
         var container = ContainerInfo.Read(archive, withNetwork: true);
         var images = new CriuImages(archive, capture);
         var stats = options.Stats ? ReadStats(archive) : null;
+        var gpu = Wrap("failed to get GPU state: ", () => GpuState.Read(images, gpuHeaders));
         ProcessNode? root = null;
         long secondPassBytes = 0;
         if (options.PsTree && !(options.OptionalProcessTree && !images.Has("pstree.img")))
@@ -100,6 +104,7 @@ public sealed class Inspection
             Files = files,
             Sockets = sockets,
             Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
+            Gpu = gpu,
             BytesRead = archive.BytesRead.Bytes + secondPassBytes,
         };
     }

@@ -34,7 +34,7 @@ public static class MemoryTable
                 return;
             var pagemap = images.Pagemap(node.Pid);
             long shared = 0;
-            foreach (var v in images.Mm(node.Pid).Vmas.Where(v => (v.Flags & MapShared) != 0 && v.End >= v.Start))
+            foreach (var v in images.Vmas(node.Pid).Where(v => (v.Flags & MapShared) != 0 && v.End >= v.Start))
             {
                 // Real mappings are disjoint; hostile ones must not wrap the sum into a small or negative size.
                 if (v.End - v.Start > (ulong)(long.MaxValue - shared))

@@ -14,6 +14,13 @@ public static class ArchiveLayout
     public const string PagesPrefix = "pages-";
     public const string AmdgpuPagesPrefix = "amdgpu-pages-";
 
+    // The AMD GPU plugin's other images (checkpoint-shapes.md §6.2); none has a CRIU magic.
+    public const string AmdgpuPrefix = "amdgpu-";
+    public const string AmdgpuKfdPrefix = "amdgpu-kfd-";
+    public const string AmdgpuRenderNodePrefix = "amdgpu-renderD-";
+    public const string AmdgpuDrmPagesPrefix = "amdgpu-drm-pages-";
+    public const string AmdgpuDmabufPrefix = "amdgpu-dmabuf_";
+
     /// <summary>The archive member name of a CRIU image, e.g. <c>checkpoint/pstree.img</c>.</summary>
     public static string Image(string imageName) => CheckpointPrefix + imageName;
 }

@@ -24,17 +24,19 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
 
     /// <summary>Archive patterns for the images memory analysis needs (without pages).</summary>
     public static IReadOnlyList<MemberPattern> MemoryMapImages { get; } =
-        [ArchiveLayout.Image("mm-*.img"), ArchiveLayout.Image("pagemap-*.img")];
+        [ArchiveLayout.Image("mm-*.img"), ArchiveLayout.Image("pagemap-*.img"), ArchiveLayout.Image("vmas-*.img")];
 
     /// <summary>Archive patterns for open files.</summary>
     public static IReadOnlyList<MemberPattern> FileImages { get; } =
         [ArchiveLayout.Image("files.img"), ArchiveLayout.Image("fs-*.img"), ArchiveLayout.Image("ids-*.img"), ArchiveLayout.Image("fdinfo-*.img"),
-         ArchiveLayout.Image("remap-fpath.img")];
+         ArchiveLayout.Image("remap-fpath.img"), .. LegacyFileImagePatterns()];
 
     /// <summary>Archive patterns for sockets and their queued data.</summary>
     public static IReadOnlyList<MemberPattern> SocketImages { get; } =
         [ArchiveLayout.Image("files.img"), ArchiveLayout.Image("ids-*.img"), ArchiveLayout.Image("fdinfo-*.img"),
-         ArchiveLayout.Image("tcp-stream-*.img"), ArchiveLayout.Image("sk-queues.img")];
+         ArchiveLayout.Image("tcp-stream-*.img"), ArchiveLayout.Image("sk-queues.img"), .. LegacyFileImagePatterns()];
+
+    private static IEnumerable<MemberPattern> LegacyFileImagePatterns() => LegacyFileImages.Names.Select(n => (MemberPattern)ArchiveLayout.Image(n));
 
     public bool Has(string image) => Archive.Contains(ArchiveLayout.Image(image));
 
@@ -44,6 +46,15 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
 
     public MmEntry Mm(uint pid) => Cached($"mm-{pid}.img", r => r.Read(MmEntry.Parser), CriuMagic.Mm);
 
+    /// <summary>A process's mappings: <c>mm_entry.vmas</c>, or the legacy <c>vmas-&lt;pid&gt;.img</c> when that is empty (CRIU 1.x/2.x).</summary>
+    public IReadOnlyList<VmaEntry> Vmas(uint pid)
+    {
+        var mm = Mm(pid);
+        return mm.Vmas.Count == 0 && Has($"vmas-{pid}.img")
+            ? Cached($"vmas-{pid}.img", r => r.ReadAll(VmaEntry.Parser), CriuMagic.Vmas)
+            : (IReadOnlyList<VmaEntry>)mm.Vmas;
+    }
+
     public TaskKobjIdsEntry Ids(uint pid) => Cached($"ids-{pid}.img", r => r.Read(TaskKobjIdsEntry.Parser), CriuMagic.Ids);
 
     public FsEntry Fs(uint pid) => Cached($"fs-{pid}.img", r => r.Read(FsEntry.Parser), CriuMagic.Fs);
@@ -52,14 +63,22 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
 
     public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);
 
-    /// <summary><c>files.img</c> by file id (a later duplicate id wins, as in CRIU's lookup table).</summary>
-    public IReadOnlyDictionary<uint, FileEntry> Files() => Cached("files.img", r =>
+    /// <summary>
+    /// The open-file table by file id (a later duplicate id wins, as in CRIU's lookup table): <c>files.img</c>, or,
+    /// as CRIU restores images of 3.3 and older that have none, the legacy per-type images.
+    /// </summary>
+    public IReadOnlyDictionary<uint, FileEntry> Files()
     {
-        var files = new Dictionary<uint, FileEntry>();
-        foreach (var f in r.ReadAll(FileEntry.Parser))
-            files[f.Id] = f;
-        return files;
-    }, CriuMagic.Files);
+        if (!Has("files.img") && LegacyFileImages.Names.Any(Has))
+            return Cached("legacy file images", () => LegacyFileImages.Decode(name => Has(name) ? Image(name) : (ReadOnlyMemory<byte>?)null));
+        return Cached("files.img", r =>
+        {
+            var files = new Dictionary<uint, FileEntry>();
+            foreach (var f in r.ReadAll(FileEntry.Parser))
+                files[f.Id] = f;
+            return files;
+        }, CriuMagic.Files);
+    }
 
     /// <summary>A <c>mountpoints-&lt;mnt ns id&gt;.img</c>: the mounts of one dumped mount namespace.</summary>
     public IReadOnlyList<MntEntry> Mounts(string image) => Cached(image, r => r.ReadAll(MntEntry.Parser), CriuMagic.Mnts);
@@ -136,12 +155,15 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
     public static MissingCheckpointDataException Missing(string image) =>
         new($"error opening binary file: open {ArchiveLayout.Image(image)}: no such file or directory");
 
-    private T Cached<T>(string image, Func<CriuImageReader, T> decode, uint magic) where T : class
+    private T Cached<T>(string image, Func<CriuImageReader, T> decode, uint magic) where T : class =>
+        Cached(image, () => decode(CriuImageReader.Open(image, Image(image), magic)));
+
+    private T Cached<T>(string key, Func<T> decode) where T : class
     {
-        if (_cache.TryGetValue(image, out var cached))
+        if (_cache.TryGetValue(key, out var cached))
             return (T)cached;
-        var value = decode(CriuImageReader.Open(image, Image(image), magic));
-        _cache[image] = value;
+        var value = decode();
+        _cache[key] = value;
         return value;
     }
 

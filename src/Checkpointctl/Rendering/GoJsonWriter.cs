@@ -56,6 +56,13 @@ public sealed class GoJsonWriter
         Number(value);
     }
 
+    public void Property(string name, bool value)
+    {
+        Name(name);
+        BeforeValue();
+        _out.Append(value ? "true" : "false");
+    }
+
     /// <summary>Writes the property unless the value is empty (Go's <c>omitempty</c>).</summary>
     public void OptionalProperty(string name, string? value)
     {

@@ -62,6 +62,8 @@ internal static class InspectJsonRenderer
         w.OptionalProperty("amd_gpu_memory_pages_size", (ulong)i.Sizes.AmdGpuMemoryPagesSize);
         w.OptionalProperty("root_fs_diff_size", (ulong)i.Sizes.RootFsDiffSize);
         w.EndObject();
+        if (i.Gpu.IsPresent)
+            GpuRenderer.Write(w, i.Gpu);
         if (i.Stats is { } s)
         {
             w.Name("statistics");

@@ -46,6 +46,8 @@ internal static class InspectTreeRenderer
             size.Add($"AMD GPU memory pages size: {Units.Bytes(i.Sizes.AmdGpuMemoryPagesSize)}");
         if (i.Sizes.RootFsDiffSize != 0)
             root.Add($"Root FS diff size: {Units.Bytes(i.Sizes.RootFsDiffSize)}");
+        if (i.Gpu.IsPresent)
+            GpuRenderer.AddTo(root, i.Gpu);
         if (i.Stats is { } s)
         {
             var stats = root.Add("CRIU dump statistics");

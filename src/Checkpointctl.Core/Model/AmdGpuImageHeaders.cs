@@ -1,0 +1,33 @@
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Criu;
+
+namespace Checkpointctl.Core.Model;
+
+/// <summary>
+/// Reads the length header in front of the AMD GPU plugin's images as the archive pass goes by, so they are checked
+/// without holding them: the buffer-object contents can be GiBs.
+/// </summary>
+public sealed class AmdGpuImageHeaders
+{
+    private readonly Dictionary<string, byte[]> _headers = new(StringComparer.Ordinal);
+
+    /// <summary>Consumers for every plugin image except the KFD state, which is held and decoded whole.</summary>
+    public IReadOnlyList<MemberConsumer> Consumers { get; }
+
+    public AmdGpuImageHeaders()
+    {
+        string[] prefixes = [ArchiveLayout.AmdgpuPagesPrefix, ArchiveLayout.AmdgpuDrmPagesPrefix, ArchiveLayout.AmdgpuRenderNodePrefix, ArchiveLayout.AmdgpuDmabufPrefix];
+        Consumers = prefixes.Select(p => new MemberConsumer(ArchiveLayout.Image(p + "*.img"), Consume)).ToList();
+    }
+
+    private void Consume(ArchiveMember member, Stream data, CheckpointArchive _)
+    {
+        var header = new byte[AmdGpuImage.HeaderLength];
+        _headers[member.Name] = header[..data.ReadAtLeast(header, header.Length, throwOnEndOfStream: false)];
+    }
+
+    /// <summary>Checks the header of a consumed member against its size.</summary>
+    /// <exception cref="InvalidCheckpointException">Short image or a header that disagrees with it.</exception>
+    public void Check(ArchiveMember member, string imageName) =>
+        AmdGpuImage.CheckHeader(imageName, _headers.TryGetValue(member.Name, out var header) ? header : [], member.Size);
+}
