@@ -27,6 +27,9 @@ public sealed record InspectOptions
 
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
+    /// <summary>The pages these options read: the argument and environment areas, or none.</summary>
+    public PagesPlan PagesPlan => NeedsMemory ? ArgumentAreas.Plan : PagesPlan.None;
+
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
@@ -34,8 +37,8 @@ public sealed record InspectOptions
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
     }
 
-    /// <summary>The archive members these options need; pages only through <paramref name="pages"/> (or in place).</summary>
-    public ArchiveRequest ToRequest(PageCapture? pages)
+    /// <summary>The archive members these options need, pages aside (see <see cref="PagesPlan"/>).</summary>
+    public ArchiveRequest ToRequest()
     {
         var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
         if (Stats)
@@ -51,7 +54,6 @@ public sealed record InspectOptions
         return new ArchiveRequest
         {
             Hold = hold.Distinct().ToList(),
-            Consumers = pages != null ? [pages.Consumer] : [],
             NeedIndex = true,
         };
     }

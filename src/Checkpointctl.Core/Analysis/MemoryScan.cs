@@ -32,54 +32,37 @@ public static class MemoryScan
     public static long PresentBytes(Pagemap pagemap) => (long)pagemap.PresentPages * pagemap.PageSize;
 
     /// <exception cref="CheckpointException">Unknown or dead PID (upstream's messages), missing or short images.</exception>
-    public static void Run(string path, uint pid, IMemorySink sink)
+    public static void Run(CheckpointInput input, uint pid, IMemorySink sink)
     {
         var pagemapImage = ArchiveLayout.Image($"pagemap-{pid}.img");
-        var scanned = false;
         var request = new ArchiveRequest
         {
             Hold = [.. CriuImages.ProcessTreeImages, pagemapImage, ArchiveLayout.Image($"mm-{pid}.img")],
-            // Compressed input: the pages go by once; stream them to the sink if the pagemap came before them.
-            Consumers = [new MemberConsumer(ArchiveLayout.Image("pages-*.img"), (member, data, archive) =>
-            {
-                if (archive.SupportsRandomAccess || scanned || !archive.Contains(pagemapImage))
-                    return;
-                var images = new CriuImages(archive);
-                CheckCore(images, pid);
-                var pagemap = images.Pagemap(pid);
-                if (ArchiveLayout.Image(pagemap.PagesImageName) != member.Name)
-                    return;
-                Stream(pagemap, data, member.Size, sink);
-                scanned = true;
-            })],
         };
-        using var archive = CheckpointArchive.Open(path, request);
-        var images = new CriuImages(archive);
-        var node = FindProcess(images, pid);
-        if (scanned)
+        // The process's pages member is read front to back; a streamed pass waits there while it is.
+        using var pages = PageSource.Open(input, request, new PagesPlan
         {
-            sink.End();
-            return;
-        }
-        var pagemap = images.Pagemap(node.Pid);
-        var pagesMember = ArchiveLayout.Image(pagemap.PagesImageName);
-        if (!archive.Contains(pagesMember))
-            throw CriuImages.Missing(pagemap.PagesImageName);
-        if (archive.TryOpenRandomAccess(pagesMember) is { } pages)
-        {
-            Stream(pagemap, new RandomAccessStream(pages), pages.Length, sink);
-        }
+            Sequential = (member, archive) => archive.Contains(pagemapImage) && PagesMember(new CriuImages(archive), pid) == member.Name,
+        });
+        var images = new CriuImages(pages);
+        // A streamed pass that waits at the pages has not seen pstree.img yet (it sorts after them): the PID's own core
+        // must say it has memory before anything is shown; the tree is checked when the pass has ended.
+        var treeChecked = pages.Archive.IsIndexComplete;
+        if (treeChecked)
+            FindProcess(images, pid);
         else
-        {
-            // The pagemap came after its pages in a compressed archive: one more pass for the pages alone.
-            using var second = CheckpointArchive.Open(path, new ArchiveRequest
-            {
-                Consumers = [new MemberConsumer(pagesMember, (member, data, _) => Stream(pagemap, data, member.Size, sink))],
-                RequireCheckpointDirectory = false,
-            });
-        }
+            CheckCore(images, pid);
+        var pagesMember = PagesMember(images, pid);
+        if (!pages.Archive.Contains(pagesMember))
+            throw CriuImages.Missing(images.Pagemap(pid).PagesImageName);
+        Stream(images.Memory(pid), sink);
+        pages.Finish();
+        if (!treeChecked)
+            FindProcess(images, pid);
         sink.End();
     }
+
+    private static string PagesMember(CriuImages images, uint pid) => ArchiveLayout.Image(images.Pagemap(pid).PagesImageName);
 
     /// <summary>The process, checked to exist and to have memory, with upstream's messages.</summary>
     public static ProcessNode FindProcess(CriuImages images, uint pid)
@@ -101,15 +84,12 @@ public static class MemoryScan
             throw new MissingCheckpointDataException($"process {pid} has no memory pages (task state is zombie or dead)");
     }
 
-    // Present runs occupy the pages file back to back, in pagemap order: one sequential read. Reading (and, for a
-    // compressed archive, decompressing) runs on this thread while the sink works on another, so the slower of the
-    // two sets the pace, not their sum.
-    private static void Stream(Pagemap pagemap, Stream pages, long pagesLength, IMemorySink sink)
+    // Memory is read in address order, which reads each pages file front to back. Reading (and, for a compressed
+    // archive, decompressing) runs on this thread while the sink works on another, so the slower of the two sets the
+    // pace, not their sum.
+    private static void Stream(ProcessMemory memory, IMemorySink sink)
     {
-        var expected = PresentBytes(pagemap);
-        if (pagesLength < expected)
-            throw new InvalidCheckpointException(
-                $"{pagemap.PagesImageName}: {pagesLength} bytes, but {pagemap.Name} needs {expected} ({pagemap.PresentPages} pages of {pagemap.PageSize} bytes)");
+        var pagemap = memory.Pagemap;
         sink.Begin(pagemap);
         using var filled = new BlockingCollection<(ulong Address, byte[] Buffer, int Length)>(BufferCount);
         using var free = new BlockingCollection<byte[]>(BufferCount);
@@ -146,14 +126,7 @@ public static class MemoryScan
                     if (!free.TryTake(out var buffer, Timeout.Infinite))
                         break;
                     var n = (int)Math.Min(remaining, (ulong)buffer.Length);
-                    try
-                    {
-                        pages.ReadExactly(buffer, 0, n);
-                    }
-                    catch (EndOfStreamException e)
-                    {
-                        throw new InvalidCheckpointException($"{pagemap.PagesImageName}: unexpected EOF", e);
-                    }
+                    memory.Read(address, buffer.AsSpan(0, n));
                     filled.Add((address, buffer, n));
                     address += (ulong)n;
                     remaining -= (ulong)n;

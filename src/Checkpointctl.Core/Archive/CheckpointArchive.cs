@@ -323,7 +323,7 @@ public sealed class CheckpointArchive : IDisposable
     }
 
     // Maps the exceptions of tar parsing and decompression to one user-facing message.
-    private T Guard<T>(Func<T> action)
+    internal T Guard<T>(Func<T> action)
     {
         try
         {

@@ -94,6 +94,29 @@ public sealed class Pagemap
         return new Pagemap(name, head.PagesId, [.. runs], pageSize, present);
     }
 
+    /// <summary>Ranges of the pages file that hold the present pages of <c>[start, end)</c> (empty for more than a single read may take).</summary>
+    public List<(long Offset, long Length)> FileRanges(ulong start, ulong end)
+    {
+        var ranges = new List<(long Offset, long Length)>();
+        if (end <= start || end - start > ProcessMemory.MaxReadBytes)
+            return ranges;
+        var pageSize = (ulong)PageSize;
+        // The last page of the address space must not wrap the loop around to address 0.
+        for (var page = start / pageSize * pageSize; page < end; page = page > ulong.MaxValue - pageSize ? end : page + pageSize)
+        {
+            var index = FindRun(page);
+            if (index < 0 || !Runs[index].IsPresent)
+                continue;
+            var run = Runs[index];
+            var offset = run.FileOffsetInPages + (long)(page - run.Address);
+            if (ranges.Count > 0 && ranges[^1].Offset + ranges[^1].Length == offset)
+                ranges[^1] = (ranges[^1].Offset, ranges[^1].Length + (long)pageSize);
+            else
+                ranges.Add((offset, (long)pageSize));
+        }
+        return ranges;
+    }
+
     /// <summary>Index of the run that holds <paramref name="address"/>, or -1.</summary>
     public int FindRun(ulong address)
     {

@@ -9,8 +9,18 @@ namespace Checkpointctl.Core.Model;
 /// Typed access to the CRIU images of a checkpoint (the archive's <c>checkpoint/</c> directory). Images are decoded
 /// on demand from the members the command's request held, and decoded once.
 /// </summary>
-public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedPages = null)
+public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
 {
+    /// <summary>Images of an opened archive whose pages are in place or held.</summary>
+    public CriuImages(CheckpointArchive archive) : this(archive, PageSource.Of(archive))
+    {
+    }
+
+    /// <summary>Images of a checkpoint whose pages are served as its page source's plan declared.</summary>
+    public CriuImages(PageSource pages) : this(pages.Archive, pages)
+    {
+    }
+
     /// <summary>Page sizes a checkpoint may have been dumped with; the one that fits the pages file is used.</summary>
     private static readonly int[] PageSizes = [4096, 16384, 65536];
 
@@ -113,7 +123,7 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
         return pagemap;
     }
 
-    /// <summary>The memory of a process, read in place from its pages file.</summary>
+    /// <summary>The memory of a process, read from its pages file wherever the page source serves it from.</summary>
     /// <exception cref="MissingCheckpointDataException">The pagemap or pages image is missing.</exception>
     public ProcessMemory Memory(uint pid)
     {
@@ -121,9 +131,7 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
         var member = ArchiveLayout.Image(pagemap.PagesImageName);
         if (!Archive.Contains(member))
             throw Missing(pagemap.PagesImageName);
-        var pages = Archive.TryOpenRandomAccess(member) ?? capturedPages?.TryGet(member)
-            ?? throw new InvalidOperationException($"{member} was neither held, captured nor randomly accessible");
-        return new ProcessMemory(pagemap, pages);
+        return new ProcessMemory(pagemap, pages.Open(member));
     }
 
     /// <summary>The raw bytes of an image, or a "no such file" error in upstream's words.</summary>
