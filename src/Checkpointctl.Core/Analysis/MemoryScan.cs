@@ -37,7 +37,7 @@ public static class MemoryScan
         var pagemapImage = ArchiveLayout.Image($"pagemap-{pid}.img");
         var request = new ArchiveRequest
         {
-            Hold = [.. CriuImages.ProcessTreeImages, pagemapImage, ArchiveLayout.Image($"mm-{pid}.img")],
+            Hold = [.. CriuImages.ProcessTreeImages, pagemapImage, ArchiveLayout.Image($"mm-{pid}.img"), ArchiveLayout.Image("inventory.img")],
         };
         // The process's pages member is read front to back; a streamed pass waits there while it is.
         using var pages = PageSource.Open(input, request, new PagesPlan
@@ -52,9 +52,6 @@ public static class MemoryScan
             FindProcess(images, pid);
         else
             CheckCore(images, pid);
-        var pagesMember = PagesMember(images, pid);
-        if (!pages.Archive.Contains(pagesMember))
-            throw CriuImages.Missing(images.Pagemap(pid).PagesImageName);
         Stream(images.Memory(pid), sink);
         pages.Finish();
         if (!treeChecked)

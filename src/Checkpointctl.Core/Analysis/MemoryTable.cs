@@ -6,7 +6,9 @@ namespace Checkpointctl.Core.Analysis;
 /// <summary>One row of <c>memparse</c>'s size table.</summary>
 /// <param name="MemorySize">Dumped pages (Σ pagemap page counts × page size); reads no pages.</param>
 /// <param name="SharedMemorySize">Σ sizes of the process's MAP_SHARED mappings.</param>
-public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize);
+/// <param name="StoredSize">Bytes its pages take in the pages file (compressed size, padding not counted).</param>
+/// <param name="Compressed">Some of its pages are stored compressed.</param>
+public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize, long StoredSize = 0, bool Compressed = false);
 
 /// <summary>The process memory size table of <c>memparse</c> without <c>--pid</c>.</summary>
 public static class MemoryTable
@@ -41,7 +43,8 @@ public static class MemoryTable
                     throw new InvalidCheckpointException($"mm-{node.Pid}.img: shared mappings cover more than {long.MaxValue} bytes");
                 shared += (long)(v.End - v.Start);
             }
-            rows.Add(new ProcessMemorySize(node.Pid, node.Comm, checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), shared));
+            rows.Add(new ProcessMemorySize(node.Pid, node.Comm, checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), shared,
+                pagemap.StoredBytes, pagemap.IsCompressed));
             foreach (var child in node.Children)
                 Walk(child);
         }

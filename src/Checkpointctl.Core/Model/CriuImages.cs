@@ -34,7 +34,7 @@ public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
 
     /// <summary>Archive patterns for the images memory analysis needs (without pages).</summary>
     public static IReadOnlyList<MemberPattern> MemoryMapImages { get; } =
-        [ArchiveLayout.Image("mm-*.img"), ArchiveLayout.Image("pagemap-*.img")];
+        [ArchiveLayout.Image("mm-*.img"), ArchiveLayout.Image("pagemap-*.img"), ArchiveLayout.Image("inventory.img")];
 
     /// <summary>Archive patterns for open files.</summary>
     public static IReadOnlyList<MemberPattern> FileImages { get; } =
@@ -99,29 +99,45 @@ public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
         return list;
     }
 
-    /// <summary>The pagemap of a process (page size checked against its pages file when that is available).</summary>
+    /// <summary>
+    /// The pagemap of a process, checked against the inventory's compression settings; the page size is the one that
+    /// makes the pagemap fit its pages file (4 KiB unless another fits).
+    /// </summary>
     public Pagemap Pagemap(uint pid)
     {
         var name = $"pagemap-{pid}.img";
         if (_cache.TryGetValue(name, out var cached))
             return (Pagemap)cached;
         var bytes = Image(name);
-        var pagemap = Criu.Pagemap.Decode(name, bytes);
+        var compression = PagesCompression();
+        var pagemap = Criu.Pagemap.Decode(name, bytes, PageSizes[0], compression);
         var pages = Archive.TryGetMember(ArchiveLayout.Image(pagemap.PagesImageName), out var m) ? m.Size : -1;
-        if (pages >= 0 && pagemap.PresentPages > 0 && pages != (long)pagemap.PresentPages * pagemap.PageSize)
+        if (pages >= 0 && pagemap.PresentPages > 0 && pages != pagemap.PagesFileLength)
         {
-            foreach (var size in PageSizes)
+            foreach (var size in PageSizes.Skip(1))
             {
-                if (pages == (long)pagemap.PresentPages * size)
+                try
                 {
-                    pagemap = Criu.Pagemap.Decode(name, bytes, size);
-                    break;
+                    var other = Criu.Pagemap.Decode(name, bytes, size, compression);
+                    if (other.PagesFileLength == pages)
+                    {
+                        pagemap = other;
+                        break;
+                    }
+                }
+                catch (InvalidCheckpointException)
+                {
+                    // Not this page size (e.g. its regions would exceed the 4 MiB limit).
                 }
             }
         }
         _cache[name] = pagemap;
         return pagemap;
     }
+
+    /// <summary>How the inventory says pages are stored, or null without an inventory (pagemaps are then read unvalidated).</summary>
+    public PagesCompression? PagesCompression() =>
+        Has("inventory.img") ? Criu.PagesCompression.FromInventory(Inventory()) : null;
 
     /// <summary>The memory of a process, read from its pages file wherever the page source serves it from.</summary>
     /// <exception cref="MissingCheckpointDataException">The pagemap or pages image is missing.</exception>
@@ -130,7 +146,13 @@ public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
         var pagemap = Pagemap(pid);
         var member = ArchiveLayout.Image(pagemap.PagesImageName);
         if (!Archive.Contains(member))
+        {
+            // Whole-file compressed pages of an earlier, incompatible experiment (CRaC): say so rather than "missing".
+            var whole = $"pages-{pagemap.PagesId}.comp.img";
+            if (Has(whole))
+                throw new InvalidCheckpointException($"{whole}: whole-file compressed pages are not supported");
             throw Missing(pagemap.PagesImageName);
+        }
         return new ProcessMemory(pagemap, pages.Open(member));
     }
 

@@ -47,9 +47,16 @@ internal sealed class MemparseCommand : CliCommand
         foreach (var (file, rows) in tables)
         {
             context.Out.Write($"\nDisplaying processes memory sizes from {file}\n\n");
-            var table = new TabTable("PID", "PROCESS NAME", "MEMORY SIZE", "SHARED MEMORY SIZE");
+            // Upstream's four columns; compressed memory adds the size it is stored in.
+            var compressed = rows.Any(r => r.Compressed);
+            var table = compressed
+                ? new TabTable("PID", "PROCESS NAME", "MEMORY SIZE", "SHARED MEMORY SIZE", "STORED SIZE")
+                : new TabTable("PID", "PROCESS NAME", "MEMORY SIZE", "SHARED MEMORY SIZE");
             foreach (var r in rows)
-                table.AddRow(r.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Name, Units.Bytes(r.MemorySize), Units.Bytes(r.SharedMemorySize));
+            {
+                string[] cells = [r.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Name, Units.Bytes(r.MemorySize), Units.Bytes(r.SharedMemorySize)];
+                table.AddRow(compressed ? [.. cells, Units.Bytes(r.StoredSize)] : cells);
+            }
             table.WriteTo(context.Out);
         }
         return 0;
