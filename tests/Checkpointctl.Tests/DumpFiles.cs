@@ -237,6 +237,83 @@ internal sealed class DumpFiles
         return ((uint)n, target.AsSpan(0, n).ToArray(), false);
     }
 
+    // --- incremental dumps (checkpoint-shapes.md §4) ----------------------------------------------------------------
+
+    /// <summary>
+    /// A dump of the same memory whose present pages at page number p (address / 4096) are kept only where
+    /// <paramref name="keep"/>(p), the others becoming PE_PARENT runs (as <c>criu dump --prev-images-dir</c> writes
+    /// pages that did not change); non-present runs stay as they are.
+    /// </summary>
+    public DumpFiles Incremental(Func<ulong, bool> keep) => Rewrite(entry => Split(entry, p => keep(p) ? 1 : 0));
+
+    /// <summary>Every present run cut into one-page runs (so a child's PE_PARENT runs span several of them).</summary>
+    public DumpFiles OnePageRuns() => Rewrite(entry => Split(entry, p => (int)(p % 2) + 1));
+
+    /// <summary>Only what a pre-dump writes: inventory, pagemaps and pages (no process tree, cores or files).</summary>
+    public DumpFiles MemoryOnly()
+    {
+        var dump = Clone();
+        dump.Files.RemoveAll(f => f.Name.StartsWith(Prefix, StringComparison.Ordinal)
+                                  && !(f.Name == Prefix + "inventory.img" || f.Name.StartsWith(Prefix + "pagemap-", StringComparison.Ordinal)
+                                       || f.Name.StartsWith(Prefix + "pages-", StringComparison.Ordinal)));
+        return dump;
+    }
+
+    /// <summary>The CRIU images under another directory, e.g. <c>pre-checkpoint/</c> of a Podman pre-checkpoint export.</summary>
+    public DumpFiles Under(string directory)
+    {
+        var dump = new DumpFiles();
+        dump.Files.AddRange(Files.Select(f => (f.Name.StartsWith(Prefix, StringComparison.Ordinal) ? directory + f.Name[Prefix.Length..] : f.Name, f.Data)));
+        return dump;
+    }
+
+    // Present runs cut where the group of the page number changes; pieces of group 0 go to the parent.
+    private static IEnumerable<(ulong Address, int Pages, int Group)> Split(PagemapEntry entry, Func<ulong, int> groupOf)
+    {
+        var first = entry.Vaddr / Page;
+        var count = Pages(entry);
+        var start = first;
+        for (var p = first + 1; p <= first + count; p++)
+        {
+            if (p == first + count || groupOf(p) != groupOf(start))
+            {
+                yield return (start * Page, (int)(p - start), groupOf(start));
+                start = p;
+            }
+        }
+    }
+
+    private DumpFiles Rewrite(Func<PagemapEntry, IEnumerable<(ulong Address, int Pages, int Group)>> pieces)
+    {
+        var dump = Clone();
+        foreach (var name in Pagemaps())
+        {
+            var (head, _) = ReadPagemap(this[name]);
+            var pagesName = $"pages-{head.PagesId}.img";
+            var output = new MemoryStream();
+            var entries = new List<PagemapEntry>();
+            foreach (var (entry, data) in RawRuns(this[name], this[pagesName]))
+            {
+                if (data == null)
+                {
+                    entries.Add(entry.Clone());
+                    continue;
+                }
+                foreach (var (address, pages, group) in pieces(entry))
+                {
+                    var keep = group != 0;
+                    var e = new PagemapEntry { Vaddr = address, NrPages = (ulong)pages, Flags = keep ? entry.Flags : (uint)PageFlags.Parent };
+                    entries.Add(e);
+                    if (keep)
+                        output.Write(data, (int)(address - entry.Vaddr), pages * Page);
+                }
+            }
+            dump[name] = WritePagemap(head, entries);
+            dump[pagesName] = output.ToArray();
+        }
+        return dump;
+    }
+
     // --- writing ---------------------------------------------------------------------------------------------------
 
     public byte[] ToTar(IEnumerable<(string Name, string Target)>? links = null)

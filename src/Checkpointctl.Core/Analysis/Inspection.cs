@@ -60,9 +60,10 @@ public sealed class Inspection
     {
         options = options.Normalize();
         using var pages = PageSource.Open(input, options.ToRequest(), options.PagesPlan);
+        using var parents = new ParentChain { Explicit = options.Parent, Plan = ArgumentAreas.ForParent };
         var archive = pages.Archive;
         var container = ContainerInfo.Read(archive, withNetwork: true);
-        var images = new CriuImages(pages);
+        var images = new CriuImages(pages, parents);
         var stats = options.Stats ? ReadStats(archive) : null;
         ProcessNode? root = null;
         if (options.PsTree && !(options.OptionalProcessTree && !images.Has("pstree.img")))

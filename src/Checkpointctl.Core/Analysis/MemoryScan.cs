@@ -28,11 +28,12 @@ public static class MemoryScan
     private const int ChunkBytes = 1 << 20;
     private const int BufferCount = 4;
 
-    /// <summary>Bytes the scan will deliver: present pages × page size (for progress).</summary>
-    public static long PresentBytes(Pagemap pagemap) => (long)pagemap.PresentPages * pagemap.PageSize;
+    /// <summary>Bytes the scan will deliver: pages in this or a parent image set × page size (for progress).</summary>
+    public static long PresentBytes(Pagemap pagemap) => (long)pagemap.DumpedPages * pagemap.PageSize;
 
     /// <exception cref="CheckpointException">Unknown or dead PID (upstream's messages), missing or short images.</exception>
-    public static void Run(CheckpointInput input, uint pid, IMemorySink sink)
+    /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
+    public static void Run(CheckpointInput input, uint pid, IMemorySink sink, CheckpointInput? parent = null)
     {
         var pagemapImage = ArchiveLayout.Image($"pagemap-{pid}.img");
         var request = new ArchiveRequest
@@ -40,11 +41,11 @@ public static class MemoryScan
             Hold = [.. CriuImages.ProcessTreeImages, pagemapImage, ArchiveLayout.Image($"mm-{pid}.img"), ArchiveLayout.Image("inventory.img")],
         };
         // The process's pages member is read front to back; a streamed pass waits there while it is.
-        using var pages = PageSource.Open(input, request, new PagesPlan
-        {
-            Sequential = (member, archive) => archive.Contains(pagemapImage) && PagesMember(new CriuImages(archive), pid) == member.Name,
-        });
-        var images = new CriuImages(pages);
+        var sequential = new PagesPlan { Sequential = (member, archive) => IsPagesOf(pid, member, archive) };
+        using var pages = PageSource.Open(input, request, sequential);
+        // Parents are read in step with the dump, each in its own pass, front to back.
+        using var parents = new ParentChain { Explicit = parent, Plan = _ => sequential };
+        var images = new CriuImages(pages, parents);
         // A streamed pass that waits at the pages has not seen pstree.img yet (it sorts after them): the PID's own core
         // must say it has memory before anything is shown; the tree is checked when the pass has ended.
         var treeChecked = pages.Archive.IsIndexComplete;
@@ -59,7 +60,13 @@ public static class MemoryScan
         sink.End();
     }
 
-    private static string PagesMember(CriuImages images, uint pid) => ArchiveLayout.Image(images.Pagemap(pid).PagesImageName);
+    // The pages member of the process's pagemap in the same image set (held before it, as usual).
+    private static bool IsPagesOf(uint pid, ArchiveMember member, CheckpointArchive archive)
+    {
+        var prefix = member.Name[..(member.Name.LastIndexOf('/') + 1)];
+        var images = new CriuImages(PageSource.Of(archive), prefix: prefix);
+        return images.Has($"pagemap-{pid}.img") && prefix + images.Pagemap(pid).PagesImageName == member.Name;
+    }
 
     /// <summary>The process, checked to exist and to have memory, with upstream's messages.</summary>
     public static ProcessNode FindProcess(CriuImages images, uint pid)
@@ -81,7 +88,7 @@ public static class MemoryScan
             throw new MissingCheckpointDataException($"process {pid} has no memory pages (task state is zombie or dead)");
     }
 
-    // Memory is read in address order, which reads each pages file front to back. Reading (and, for a compressed
+    // Memory is read in address order, which reads each pages file front to back (the dump's and its parents'). Reading (and, for a compressed
     // archive, decompressing) runs on this thread while the sink works on another, so the slower of the two sets the
     // pace, not their sum.
     private static void Stream(ProcessMemory memory, IMemorySink sink)
@@ -114,7 +121,7 @@ public static class MemoryScan
         {
             foreach (var run in pagemap.Runs)
             {
-                if (!run.IsPresent)
+                if (!run.IsPresent && !run.IsInParent)
                     continue;
                 var address = run.Address;
                 var remaining = run.PageCount * (ulong)pagemap.PageSize;

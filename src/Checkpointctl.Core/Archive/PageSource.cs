@@ -25,6 +25,9 @@ public sealed class PageSource : IDisposable
     /// <summary>The checkpoint as its (first) pass saw it; while a sequential member is being read, the members held so far.</summary>
     public CheckpointArchive Archive { get; private set; } = null!;
 
+    /// <summary>Where the checkpoint is read from (null for <see cref="Of"/>).</summary>
+    public CheckpointInput? Input => _input;
+
     /// <summary>Bytes read from the input by every pass so far (compressed bytes for compressed input).</summary>
     public long BytesRead => _counters.Sum(c => c.Bytes);
 

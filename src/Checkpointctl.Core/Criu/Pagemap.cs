@@ -53,6 +53,46 @@ public sealed class Pagemap
     /// <summary>Pages whose data is in this checkpoint's pages file.</summary>
     public ulong PresentPages { get; }
 
+    /// <summary>Pages whose data is in this or a parent image set: what a scan of the process's memory delivers.</summary>
+    public ulong DumpedPages => Runs.Where(r => r.IsPresent || r.IsInParent).Aggregate(0UL, (sum, r) => sum + r.PageCount);
+
+    /// <summary>The parts of <paramref name="ranges"/> that are PE_PARENT runs here (to be looked up in the parent image set).</summary>
+    public List<(ulong Start, ulong End)> ParentRanges(IEnumerable<(ulong Start, ulong End)> ranges)
+    {
+        var result = new List<(ulong Start, ulong End)>();
+        foreach (var (start, end) in ranges)
+        {
+            foreach (var run in Runs)
+            {
+                if (!run.IsInParent)
+                    continue;
+                var runEnd = run.Address + run.PageCount * (ulong)PageSize;
+                var s = Math.Max(start, run.Address);
+                var e = Math.Min(end, runEnd);
+                if (s < e)
+                    result.Add((s, e));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Pages of <paramref name="ranges"/> (page-aligned) that are present here.</summary>
+    public ulong PresentPagesIn(IEnumerable<(ulong Start, ulong End)> ranges)
+    {
+        ulong pages = 0;
+        foreach (var (start, end) in ranges)
+        {
+            foreach (var run in Runs.Where(r => r.IsPresent))
+            {
+                var s = Math.Max(start, run.Address);
+                var e = Math.Min(end, run.Address + run.PageCount * (ulong)PageSize);
+                if (s < e)
+                    pages += (e - s) / (ulong)PageSize;
+            }
+        }
+        return pages;
+    }
+
     /// <summary>Σ page counts over all runs (upstream's "MEMORY SIZE" counts these).</summary>
     public ulong TotalPages => Runs.Aggregate(0UL, (sum, r) => sum + r.PageCount);
 

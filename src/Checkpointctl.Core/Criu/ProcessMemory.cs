@@ -18,16 +18,23 @@ public sealed class ProcessMemory
     private const int ReadAheadBytes = 1 << 20;
 
     private readonly RandomAccessData _pages;
+    private readonly Func<ProcessMemory>? _openParent;
+    private readonly string? _level;
+    private ProcessMemory? _parent;
     private byte[] _compressed = [];
     private long _compressedStart = -1;
     private int _compressedLength;
     private byte[] _decoded = [];
     private (int Run, int Block) _decodedBlock = (-1, -1);
 
-    public ProcessMemory(Pagemap pagemap, RandomAccessData pages)
+    /// <param name="parent">Opens the same process's memory in the parent image set, for PE_PARENT runs (incremental dumps).</param>
+    /// <param name="level">Set for a parent image set (named in messages): there a page no run covers is an error, as in CRIU.</param>
+    public ProcessMemory(Pagemap pagemap, RandomAccessData pages, Func<ProcessMemory>? parent = null, string? level = null)
     {
         Pagemap = pagemap;
         _pages = pages;
+        _openParent = parent;
+        _level = level;
         var expected = pagemap.PagesFileLength;
         if (pages.Length < expected)
             throw new InvalidCheckpointException(pagemap.IsCompressed
@@ -38,8 +45,8 @@ public sealed class ProcessMemory
     public Pagemap Pagemap { get; }
 
     /// <summary>
-    /// Reads <c>[start, end)</c>. Bytes not in the pages file (never dumped, in a parent image, or lazy) read as zeros,
-    /// as the kernel would show untouched anonymous memory.
+    /// Reads <c>[start, end)</c>. Pages in a parent image set are read from it; bytes never dumped or lazy read as
+    /// zeros, as the kernel would show untouched anonymous memory.
     /// </summary>
     public byte[] Read(ulong start, ulong end)
     {
@@ -64,6 +71,8 @@ public sealed class ProcessMemory
             {
                 // Up to the next run (or the end of the request) is a hole.
                 var next = NextRunAddress(address);
+                if (_level != null)
+                    throw new InvalidCheckpointException($"{_level}{Pagemap.Name}: page 0x{address:x} is missing in the parent pagemap");
                 chunk = (int)Math.Min((ulong)destination.Length, next - address);
                 destination[..chunk].Clear();
             }
@@ -72,7 +81,9 @@ public sealed class ProcessMemory
                 var run = Pagemap.Runs[index];
                 var runEnd = run.Address + run.PageCount * pageSize;
                 chunk = (int)Math.Min((ulong)destination.Length, runEnd - address);
-                if (!run.IsPresent)
+                if (run.IsInParent && _openParent != null)
+                    (_parent ??= _openParent()).Read(address, destination[..chunk]);
+                else if (!run.IsPresent)
                     destination[..chunk].Clear();
                 else if (run.Blocks == null)
                     _pages.ReadExactlyAt(run.FileOffsetInPages + (long)(address - run.Address), destination[..chunk]);

@@ -6,27 +6,51 @@ using Google.Protobuf;
 namespace Checkpointctl.Core.Model;
 
 /// <summary>
-/// Typed access to the CRIU images of a checkpoint (the archive's <c>checkpoint/</c> directory). Images are decoded
-/// on demand from the members the command's request held, and decoded once.
+/// Typed access to the CRIU images of a checkpoint (the archive's <c>checkpoint/</c> directory, or another image set
+/// such as a parent's <c>pre-checkpoint/</c>). Images are decoded on demand from the members the command's request
+/// held, and decoded once.
 /// </summary>
-public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
+public sealed class CriuImages
 {
+    private readonly PageSource _pages;
+    private readonly ParentChain? _parents;
+    private CriuImages? _parent;
+
     /// <summary>Images of an opened archive whose pages are in place or held.</summary>
-    public CriuImages(CheckpointArchive archive) : this(archive, PageSource.Of(archive))
+    public CriuImages(CheckpointArchive archive) : this(PageSource.Of(archive))
     {
     }
 
-    /// <summary>Images of a checkpoint whose pages are served as its page source's plan declared.</summary>
-    public CriuImages(PageSource pages) : this(pages.Archive, pages)
+    /// <summary>Images of a checkpoint whose pages are served as its page source's plan declared; parents found through <paramref name="parents"/>.</summary>
+    public CriuImages(PageSource pages, ParentChain? parents = null, string prefix = ArchiveLayout.CheckpointPrefix, CriuImages? child = null)
     {
+        _pages = pages;
+        _parents = parents;
+        Archive = pages.Archive;
+        Prefix = prefix;
+        Child = child;
     }
+
+    /// <summary>The image set's directory in the archive, e.g. <c>checkpoint/</c>.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The incremental dump whose parent this image set is, or null for the checkpoint itself.</summary>
+    public CriuImages? Child { get; }
+
+    /// <summary>Where the image set is read from.</summary>
+    public CheckpointInput? Input => _pages.Input;
+
+    /// <summary>The parent image set (incremental dumps), opened on first use.</summary>
+    /// <exception cref="CheckpointException">There is no parent, or it cannot be found or read.</exception>
+    public CriuImages Parent() => _parent ??= (_parents ?? throw new MissingCheckpointDataException(
+        $"{Prefix}parent: pages are in a parent image set, which is not available here")).Open(this);
 
     /// <summary>Page sizes a checkpoint may have been dumped with; the one that fits the pages file is used.</summary>
     private static readonly int[] PageSizes = [4096, 16384, 65536];
 
     private readonly Dictionary<string, object> _cache = new(StringComparer.Ordinal);
 
-    public CheckpointArchive Archive { get; } = archive;
+    public CheckpointArchive Archive { get; }
 
     /// <summary>Archive patterns for the images a process tree needs.</summary>
     public static IReadOnlyList<MemberPattern> ProcessTreeImages { get; } =
@@ -46,7 +70,7 @@ public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
         [ArchiveLayout.Image("files.img"), ArchiveLayout.Image("ids-*.img"), ArchiveLayout.Image("fdinfo-*.img"),
          ArchiveLayout.Image("tcp-stream-*.img"), ArchiveLayout.Image("sk-queues.img")];
 
-    public bool Has(string image) => Archive.Contains(ArchiveLayout.Image(image));
+    public bool Has(string image) => Archive.Contains(Prefix + image);
 
     public IReadOnlyList<PstreeEntry> Pstree() => Cached("pstree.img", r => r.ReadAll(PstreeEntry.Parser), CriuMagic.Pstree);
 
@@ -111,7 +135,7 @@ public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
         var bytes = Image(name);
         var compression = PagesCompression();
         var pagemap = Criu.Pagemap.Decode(name, bytes, PageSizes[0], compression);
-        var pages = Archive.TryGetMember(ArchiveLayout.Image(pagemap.PagesImageName), out var m) ? m.Size : -1;
+        var pages = Archive.TryGetMember(Prefix + pagemap.PagesImageName, out var m) ? m.Size : -1;
         if (pages >= 0 && pagemap.PresentPages > 0 && pages != pagemap.PagesFileLength)
         {
             foreach (var size in PageSizes.Skip(1))
@@ -144,24 +168,28 @@ public sealed class CriuImages(CheckpointArchive archive, PageSource pages)
     public ProcessMemory Memory(uint pid)
     {
         var pagemap = Pagemap(pid);
-        var member = ArchiveLayout.Image(pagemap.PagesImageName);
+        var member = Prefix + pagemap.PagesImageName;
         if (!Archive.Contains(member))
         {
             // Whole-file compressed pages of an earlier, incompatible experiment (CRaC): say so rather than "missing".
             var whole = $"pages-{pagemap.PagesId}.comp.img";
             if (Has(whole))
                 throw new InvalidCheckpointException($"{whole}: whole-file compressed pages are not supported");
-            throw Missing(pagemap.PagesImageName);
+            throw MissingImage(pagemap.PagesImageName);
         }
-        return new ProcessMemory(pagemap, pages.Open(member));
+        var parent = _parents != null ? () => Parent().Memory(pid) : (Func<ProcessMemory>?)null;
+        return new ProcessMemory(pagemap, _pages.Open(member), parent, Child != null ? Input?.Path + ": " + Prefix : null);
     }
 
     /// <summary>The raw bytes of an image, or a "no such file" error in upstream's words.</summary>
     public ReadOnlyMemory<byte> Image(string image) =>
-        Archive.TryGetBytes(ArchiveLayout.Image(image)) ?? throw Missing(image);
+        Archive.TryGetBytes(Prefix + image) ?? throw MissingImage(image);
 
     public static MissingCheckpointDataException Missing(string image) =>
         new($"error opening binary file: open {ArchiveLayout.Image(image)}: no such file or directory");
+
+    private MissingCheckpointDataException MissingImage(string image) =>
+        new($"error opening binary file: open {(Child != null ? Input?.Path + ": " : "")}{Prefix}{image}: no such file or directory");
 
     private T Cached<T>(string image, Func<CriuImageReader, T> decode, uint magic) where T : class
     {
