@@ -17,7 +17,6 @@ namespace Checkpointctl.Bench;
 internal static class PagesGenerator
 {
     private const int Page = PageContent.PageSize;
-    private const ulong Vaddr = 0x7f0000000000;
 
     public static void Run(string criuDir, int mib, string outDir)
     {
@@ -30,7 +29,10 @@ internal static class PagesGenerator
         var pagesName = $"pages-{head.PagesId}.img";
         var fixturePages = File.ReadAllBytes(Path.Combine(criuDir, pagesName));
         var extra = (ulong)mib * (1UL << 20) / Page;
-        entries.Add(new PagemapEntry { Vaddr = Vaddr, NrPages = extra, Flags = (uint)PageFlags.Present });
+        // Above every run of the fixture (the stack is near the top of user space), 2 MiB aligned.
+        var top = entries.Max(e => e.Vaddr + (e.HasNrPages ? e.NrPages : e.CompatNrPages) * Page);
+        var vaddr = (top + 0x1fffff) & ~0x1fffffUL;
+        entries.Add(new PagemapEntry { Vaddr = vaddr, NrPages = extra, Flags = (uint)PageFlags.Present });
 
         // Each present run's pages, in order: the fixture's, then the generated ones.
         IEnumerable<(PagemapEntry Entry, Func<long, byte[]> Page)> Runs()
@@ -44,7 +46,7 @@ internal static class PagesGenerator
                     continue;
                 }
                 var start = offset;
-                var generated = e.Vaddr == Vaddr;
+                var generated = e.Vaddr == vaddr;
                 var buffer = new byte[Page];
                 yield return (e, i =>
                 {

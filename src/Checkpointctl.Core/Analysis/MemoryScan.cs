@@ -88,6 +88,21 @@ public static class MemoryScan
             throw new MissingCheckpointDataException($"process {pid} has no memory pages (task state is zombie or dead)");
     }
 
+    // Address ranges of present and parent runs, adjacent runs joined.
+    private static List<(ulong Start, ulong End)> DumpedRanges(Pagemap pagemap)
+    {
+        var ranges = new List<(ulong Start, ulong End)>();
+        foreach (var run in pagemap.Runs.Where(r => r.IsPresent || r.IsInParent))
+        {
+            var end = run.Address + run.PageCount * (ulong)pagemap.PageSize;
+            if (ranges.Count > 0 && ranges[^1].End == run.Address)
+                ranges[^1] = (ranges[^1].Start, end);
+            else
+                ranges.Add((run.Address, end));
+        }
+        return ranges;
+    }
+
     // Memory is read in address order, which reads each pages file front to back (the dump's and its parents'). Reading (and, for a compressed
     // archive, decompressing) runs on this thread while the sink works on another, so the slower of the two sets the
     // pace, not their sum.
@@ -119,21 +134,18 @@ public static class MemoryScan
         consumer.Start();
         try
         {
-            foreach (var run in pagemap.Runs)
+            // Adjacent runs are read as one range, so a dump of many small runs (an incremental one) still fills whole buffers.
+            foreach (var (start, end) in DumpedRanges(pagemap))
             {
-                if (!run.IsPresent && !run.IsInParent)
-                    continue;
-                var address = run.Address;
-                var remaining = run.PageCount * (ulong)pagemap.PageSize;
-                while (remaining > 0)
+                var address = start;
+                while (address < end)
                 {
                     if (!free.TryTake(out var buffer, Timeout.Infinite))
                         break;
-                    var n = (int)Math.Min(remaining, (ulong)buffer.Length);
+                    var n = (int)Math.Min(end - address, (ulong)buffer.Length);
                     memory.Read(address, buffer.AsSpan(0, n));
                     filled.Add((address, buffer, n));
                     address += (ulong)n;
-                    remaining -= (ulong)n;
                 }
                 if (sinkError != null)
                     break;

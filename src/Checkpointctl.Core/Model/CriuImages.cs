@@ -185,9 +185,6 @@ public sealed class CriuImages
     public ReadOnlyMemory<byte> Image(string image) =>
         Archive.TryGetBytes(Prefix + image) ?? throw MissingImage(image);
 
-    public static MissingCheckpointDataException Missing(string image) =>
-        new($"error opening binary file: open {ArchiveLayout.Image(image)}: no such file or directory");
-
     private MissingCheckpointDataException MissingImage(string image) =>
         new($"error opening binary file: open {(Child != null ? Input?.Path + ": " : "")}{Prefix}{image}: no such file or directory");
 
