@@ -20,11 +20,12 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<bool> _metadata = new("--metadata");
     private readonly Option<bool> _all = new("--all");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
+    private readonly Option<string> _parent = new("--parent");
 
     public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format })
+        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _parent })
             Command.Options.Add(o);
     }
 
@@ -35,6 +36,7 @@ internal sealed class InspectCommand : CliCommand
         ("--format string", "Specify the output format: tree or json (default \"tree\")"),
         ("--metadata", "Show metadata about the container"),
         ("--mounts", "Display an overview of mounts used in the container checkpoint"),
+        ("--parent string", "Parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive)"),
         ("-p, --pid uint32", "Display the process tree of a specific PID"),
         ("--ps-tree", "Display an overview of processes in the container checkpoint"),
         ("--ps-tree-cmd", "Display an overview of processes in the container checkpoint with full command line arguments"),
@@ -58,6 +60,7 @@ internal sealed class InspectCommand : CliCommand
             Sockets = parse.GetValue(_sockets),
             Metadata = parse.GetValue(_metadata),
             All = parse.GetValue(_all),
+            Parent = string.IsNullOrEmpty(parse.GetValue(_parent)) ? null : new Core.Archive.CheckpointInput(parse.GetValue(_parent)!),
         };
         var format = parse.GetValue(_format) ?? "tree";
         // Every flag is checked before any checkpoint is opened.
