@@ -1,19 +1,17 @@
 using Checkpointctl.Core.Archive;
-using Checkpointctl.Core.Criu;
 using Checkpointctl.Core.Model;
 
 namespace Checkpointctl.Core.Analysis.CoreDump;
 
 /// <summary>
-/// Writes an ELF core file per process of a checkpoint (forensics.md §1), in one pass over the archive: a plain tar
-/// or directory is read in place, mapping by mapping; a compressed archive is read once, each pages member written
-/// into the cores that need it as it goes by. A second pass happens only for pages that went by before the images
-/// that say whose they are (unsorted archives, or stale images of an earlier checkpoint naming the same pages).
+/// Writes an ELF core file per process of a checkpoint (forensics.md §1) from its page source, in one pass: a plain
+/// tar or a directory is read in place, mapping by mapping; a streamed (compressed) archive is read once, the pass
+/// waiting at each pages member while it is written into the cores that need it. Pages that went by before the
+/// images saying whose they are (unsorted archives), or that stale images of an earlier checkpoint name as well, are
+/// read by one more pass each, once the process tree is known.
 /// </summary>
 public static class CoreDumper
 {
-    private static readonly MemberPattern PagesPattern = ArchiveLayout.Image("pages-*.img");
-
     private static readonly IReadOnlyList<MemberPattern> HeldImages =
     [
         .. CriuImages.ProcessTreeImages, .. CriuImages.MemoryMapImages, .. CriuImages.FileImages,
@@ -22,13 +20,13 @@ public static class CoreDumper
 
     /// <exception cref="CheckpointException">A missing or damaged checkpoint, an unknown PID, or a process without memory.</exception>
     /// <exception cref="CoreOutputException">A core could not be written.</exception>
-    public static CoreDumpReport Run(string path, CoreDumpOptions options, ICoreFiles files)
+    public static CoreDumpReport Run(CheckpointInput input, CoreDumpOptions options, ICoreFiles files)
     {
         using var rootfs = options.RootFs != null ? new RootFileSystem(options.RootFs) : null;
-        var run = new Pass(options, files, rootfs);
+        var run = new Writer(options, files, rootfs);
         try
         {
-            return run.Execute(path);
+            return run.Execute(input);
         }
         finally
         {
@@ -36,36 +34,30 @@ public static class CoreDumper
         }
     }
 
-    private sealed class Pass(CoreDumpOptions options, ICoreFiles files, RootFileSystem? rootfs)
+    private sealed class Writer(CoreDumpOptions options, ICoreFiles files, RootFileSystem? rootfs)
     {
         private readonly Dictionary<uint, CoreJob> _jobs = [];
         private readonly HashSet<uint> _failed = [];
         private readonly HashSet<uint> _committed = [];
-        private CriuImages? _streamed;
 
-        public CoreDumpReport Execute(string path)
+        // The process whose memory is being read: a parent image set's pass waits at its pages.
+        private uint _reading;
+
+        public CoreDumpReport Execute(CheckpointInput input)
         {
-            using var archive = CheckpointArchive.Open(path, new ArchiveRequest
-            {
-                Hold = HeldImages,
-                Consumers = [new MemberConsumer(PagesPattern, OnStreamedPages)],
-            });
-            var images = new CriuImages(archive);
+            using var pages = PageSource.Open(input, new ArchiveRequest { Hold = HeldImages }, new PagesPlan { Sequential = CoreMemory.NamedByHeldPagemap });
+            using var parents = new ParentChain { Plan = _ => new PagesPlan { Sequential = (m, a) => CoreMemory.IsPagesOf(_reading, m, a) } };
+            var streamed = new CriuImages(pages, parents);
+            for (var member = pages.Waiting; member != null; member = pages.Next() ? pages.Waiting : null)
+                WriteWaiting(streamed, pages, member);
+            // The whole checkpoint is known now (a fresh view: page sizes may depend on pages members seen late).
+            var images = new CriuImages(pages, parents);
             var (selected, skipped) = Select(images);
-            foreach (var pid in _jobs.Keys.Where(p => !selected.Any(n => n.Pid == p)).ToList())
+            foreach (var pid in _jobs.Keys.Where(p => selected.All(n => n.Pid != p)).ToList())
                 Discard(pid);
-            if (archive.SupportsRandomAccess)
-            {
-                foreach (var node in selected)
-                    FillInPlace(archive, images, Begin(images, node.Pid));
-            }
-            else
-            {
-                // Processes seen too late, or whose images failed while they could still have been stale, begin now.
-                foreach (var node in selected.Where(n => !_jobs.ContainsKey(n.Pid)))
-                    Begin(images, node.Pid);
-                FillRemaining(path, images);
-            }
+            foreach (var node in selected.Where(n => !_jobs.ContainsKey(n.Pid)))
+                Begin(images, node.Pid);
+            WritePending(images, pages);
             var written = selected.Select(node => Finish(images, node)).ToList();
             foreach (var core in written)
             {
@@ -92,7 +84,7 @@ public static class CoreDumper
         }
 
         // Lays the core out, writes its headers and file contents, and notes which pages members it waits for.
-        private CoreJob Begin(CriuImages images, uint pid)
+        private void Begin(CriuImages images, uint pid)
         {
             Discard(pid);
             var core = images.Core(pid);
@@ -102,57 +94,42 @@ public static class CoreDumper
             var layout = CoreLayout.Build(images.Vmas(pid), pagemap, new MappingResolver(images), rootfs);
             var pending = new Dictionary<string, string>(StringComparer.Ordinal);
             if (CoreMemory.Dumped(pagemap).Any())
-                pending[CoreJob.Own] = ArchiveLayout.Image(pagemap.PagesImageName);
+                pending[CoreJob.Own] = images.Prefix + pagemap.PagesImageName;
             foreach (var shmid in layout.Segments.Where(s => s.Info.Source == MappingSource.Shared && s.FileSize > 0).Select(s => s.Info.ShmemId).Distinct())
             {
                 var shmem = CoreMemory.Shmem(images, shmid, pagemap.PageSize);
                 if (CoreMemory.Dumped(shmem).Any())
-                    pending[CoreJob.Shmem(shmid)] = ArchiveLayout.Image(shmem.PagesImageName);
+                    pending[CoreJob.Shmem(shmid)] = images.Prefix + shmem.PagesImageName;
             }
-            var job = new CoreJob(CoreFile.Begin(pid, files.Create(pid), layout, pagemap, arch, (mm.MmArgStart, mm.MmArgEnd)), pending);
-            _jobs[pid] = job;
-            return job;
+            _jobs[pid] = new CoreJob(CoreFile.Begin(pid, files.Create(pid), layout, pagemap, arch, (mm.MmArgStart, mm.MmArgEnd)), pending);
         }
 
-        private void FillInPlace(CheckpointArchive archive, CriuImages images, CoreJob job)
+        // A streamed pass waits at a pages member: it is written into the cores of the processes whose images went by,
+        // if exactly one of their pagemaps names it; otherwise it waits for the process tree (and one more pass).
+        private void WriteWaiting(CriuImages images, PageSource pages, ArchiveMember member)
         {
-            foreach (var (key, member) in job.Pending.ToList())
-            {
-                var data = archive.TryOpenRandomAccess(member) ?? throw CriuImages.Missing(member[ArchiveLayout.CheckpointPrefix.Length..]);
-                Fill(images, key, data, [job]);
-            }
-        }
-
-        // Streamed input: the pages members go by once. Each is written into the cores of the processes known so far
-        // whose memory it holds, if exactly one pagemap names it (stale images of an earlier checkpoint may name it too).
-        private void OnStreamedPages(ArchiveMember member, Stream data, CheckpointArchive archive)
-        {
-            if (archive.SupportsRandomAccess)
-                return;
-            var images = _streamed ??= new CriuImages(archive);
-            StartKnownProcesses(images, archive);
-            var users = _jobs.Values.SelectMany(j => j.Pending.Where(p => p.Value == member.Name).Select(p => (Job: j, Key: p.Key))).ToList();
-            var readers = users.Select(u => u.Key == CoreJob.Own ? $"{CoreJob.Own}:{u.Job.Pid}" : u.Key).Distinct().Count();
-            if (readers != 1)
+            BeginKnownProcesses(images);
+            var users = Users(member.Name);
+            if (users.Select(u => u.Reader).Distinct().Count() != 1)
                 return;
             try
             {
-                Fill(images, users[0].Key, new ForwardPages(member.Name, data, member.Size), users.Select(u => u.Job).ToList());
+                Write(images, pages, users);
             }
             catch (CheckpointException)
             {
-                // Possibly a stale image's process: begun again, and the error raised, only if the process tree lists it.
-                foreach (var (job, _) in users)
+                // Perhaps a stale image's process: begun again, and its error raised, only if the process tree lists it.
+                foreach (var (job, _, _) in users)
                     Fail(job.Pid);
             }
         }
 
-        // Begins the cores of the processes whose images have gone by, before their pages do.
-        private void StartKnownProcesses(CriuImages images, CheckpointArchive archive)
+        // Begins the cores of live processes whose images have gone by (mm, pagemap and core precede the pages).
+        private void BeginKnownProcesses(CriuImages images)
         {
-            foreach (var member in archive.MembersMatching(ArchiveLayout.Image("mm-*.img")).ToList())
+            foreach (var member in images.Archive.MembersMatching(images.Prefix + "mm-*.img").ToList())
             {
-                var name = member.Name[ArchiveLayout.CheckpointPrefix.Length..];
+                var name = member.Name[images.Prefix.Length..];
                 if (!uint.TryParse(name["mm-".Length..^".img".Length], out var pid) || _jobs.ContainsKey(pid) || _failed.Contains(pid)
                     || (options.Pids.Count > 0 && !options.Pids.Contains(pid)) || !images.Has($"core-{pid}.img") || !images.Has($"pagemap-{pid}.img"))
                     continue;
@@ -168,61 +145,55 @@ public static class CoreDumper
             }
         }
 
-        // After a streamed pass: pages that went by before anything named them (or named unambiguously) get a second pass.
-        private void FillRemaining(string path, CriuImages images)
+        // Every source still pending, member by member (in place, or one more pass each for a streamed archive).
+        private void WritePending(CriuImages images, PageSource pages)
         {
-            var needed = _jobs.Values.SelectMany(j => j.Pending.Values).ToHashSet(StringComparer.Ordinal);
-            if (needed.Count == 0)
-                return;
-            using (CheckpointArchive.Open(path, new ArchiveRequest
+            foreach (var member in _jobs.Values.SelectMany(j => j.Pending.Values).Distinct().Order(StringComparer.Ordinal).ToList())
             {
-                RequireCheckpointDirectory = false,
-                Consumers = [new MemberConsumer(PagesPattern, (member, data, _) =>
-                {
-                    var users = _jobs.Values.SelectMany(j => j.Pending.Where(p => p.Value == member.Name).Select(p => (Job: j, Key: p.Key))).ToList();
-                    if (users.Count == 0)
-                        return;
-                    var readers = users.Select(u => u.Key == CoreJob.Own ? $"{CoreJob.Own}:{u.Job.Pid}" : u.Key).Distinct().ToList();
-                    if (readers.Count > 1)
-                        throw new InvalidCheckpointException($"{member.Name[ArchiveLayout.CheckpointPrefix.Length..]} is named by more than one pagemap ({string.Join(", ", readers)})");
-                    Fill(images, users[0].Key, new ForwardPages(member.Name, data, member.Size), users.Select(u => u.Job).ToList());
-                })],
-            }))
-            {
+                var users = Users(member);
+                var readers = users.Select(u => u.Reader).Distinct().ToList();
+                if (readers.Count > 1)
+                    throw new InvalidCheckpointException($"{member[images.Prefix.Length..]} is named by more than one pagemap ({string.Join(", ", readers)})");
+                Write(images, pages, users);
             }
-            if (_jobs.Values.SelectMany(j => j.Pending.Values).FirstOrDefault() is { } missing)
-                throw CriuImages.Missing(missing[ArchiveLayout.CheckpointPrefix.Length..]);
         }
 
-        // Writes one source (a process's own pages, or a shared object's) into the cores that wait for it.
-        private static void Fill(CriuImages images, string key, RandomAccessData data, IReadOnlyList<CoreJob> jobs)
+        // The cores waiting for a member, with the source key and who reads it (a process's own pagemap or a shared object's).
+        private List<(CoreJob Job, string Key, string Reader)> Users(string member) =>
+        [
+            .. _jobs.Values.SelectMany(j => j.Pending.Where(p => p.Value == member)
+                .Select(p => (j, p.Key, p.Key == CoreJob.Own ? $"pagemap-{j.Pid}.img" : $"pagemap-{p.Key}.img"))),
+        ];
+
+        // Writes one source (a process's own memory, or a shared object's) into the cores that wait for it.
+        private void Write(CriuImages images, PageSource pages, List<(CoreJob Job, string Key, string Reader)> users)
         {
+            var key = users[0].Key;
             if (key == CoreJob.Own)
             {
-                var core = jobs[0].Core;
-                core.FillOwn(CoreMemory.Open(core.Pagemap, data));
+                var core = users[0].Job.Core;
+                _reading = core.Pid;
+                core.FillOwn(images.Memory(core.Pid));
             }
             else
             {
-                var shmid = ulong.Parse(key["shmem:".Length..], System.Globalization.CultureInfo.InvariantCulture);
-                var shmem = CoreMemory.Shmem(images, shmid, jobs[0].Core.Pagemap.PageSize);
-                CoreFile.FillShared(shmid, CoreMemory.Open(shmem, data), [.. jobs.Select(j => j.Core)]);
+                var shmid = CoreJob.ShmemId(key);
+                var shmem = CoreMemory.Shmem(images, shmid, users[0].Job.Core.Pagemap.PageSize);
+                CoreFile.FillShared(shmid, CoreMemory.Shared(images, pages, shmem), [.. users.Select(u => u.Job.Core)]);
             }
-            foreach (var job in jobs)
+            foreach (var (job, _, _) in users)
                 job.Pending.Remove(key);
         }
 
         private WrittenCore Finish(CriuImages images, ProcessNode node)
         {
             var job = _jobs[node.Pid];
-            var tids = new[] { node.Pid }.Concat(node.Threads.Where(t => t != node.Pid)).ToList();
-            var threads = tids.Select(t => (t, images.Core(t))).ToList();
+            var threads = new[] { node.Pid }.Concat(node.Threads.Where(t => t != node.Pid)).Select(t => (t, images.Core(t))).ToList();
             var entry = images.Pstree().First(e => e.Pid == node.Pid);
-            var arch = CoreArchs.Of(node.Pid, threads[0].Item2);
-            var notes = CoreNotes.Build(arch, entry, threads, images.Mm(node.Pid), job.Core.Layout, job.Core.Arguments);
+            var notes = CoreNotes.Build(CoreArchs.Of(node.Pid, threads[0].Item2), entry, threads, images.Mm(node.Pid), job.Core.Layout, job.Core.Arguments);
             job.Core.Finish(notes);
-            return new WrittenCore(node.Pid, node.Comm, threads.Count, job.Core.Layout.Segments.Count, job.Core.Layout.DataEnd + notes.Length,
-                job.Core.Layout.Empty);
+            var layout = job.Core.Layout;
+            return new WrittenCore(node.Pid, node.Comm, threads.Count, layout.Segments.Count, layout.DataEnd + notes.Length, layout.Empty);
         }
 
         private void Fail(uint pid)

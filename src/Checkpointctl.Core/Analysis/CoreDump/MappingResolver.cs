@@ -73,9 +73,8 @@ internal sealed class MappingResolver(CriuImages images)
             ? file
             : throw new InvalidCheckpointException($"files.img: no file with id {id} ({where})");
 
-    private IReadOnlyList<MemfdInodeEntry> Memfds() => _memfds ??= images.Has("memfd.img")
-        ? CriuImageReader.Open("memfd.img", images.Image("memfd.img"), CriuMagic.MemfdInode).ReadAll(MemfdInodeEntry.Parser)
-        : throw CriuImages.Missing("memfd.img");
+    private IReadOnlyList<MemfdInodeEntry> Memfds() =>
+        _memfds ??= CriuImageReader.Open("memfd.img", images.Image("memfd.img"), CriuMagic.MemfdInode).ReadAll(MemfdInodeEntry.Parser);
 
     // SysV segment keys by IPC id, from every ipcns-shm image (contents after an entry only when not in pagemaps).
     private uint SysvKey(ulong id, string where)
@@ -83,9 +82,9 @@ internal sealed class MappingResolver(CriuImages images)
         if (_sysvKeys == null)
         {
             _sysvKeys = [];
-            foreach (var member in images.Archive.MembersMatching(Archive.ArchiveLayout.Image("ipcns-shm-*.img")).ToList())
+            foreach (var member in images.Archive.MembersMatching(images.Prefix + "ipcns-shm-*.img").ToList())
             {
-                var name = member.Name[Archive.ArchiveLayout.CheckpointPrefix.Length..];
+                var name = member.Name[images.Prefix.Length..];
                 var reader = CriuImageReader.Open(name, images.Image(name), CriuMagic.IpcnsShm);
                 while (reader.TryRead(IpcShmEntry.Parser, out var shm))
                 {
