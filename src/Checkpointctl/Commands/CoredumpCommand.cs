@@ -4,6 +4,7 @@ using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core;
 using Checkpointctl.Core.Analysis.CoreDump;
+using Checkpointctl.Core.Archive;
 
 namespace Checkpointctl.Cli.Commands;
 
@@ -14,11 +15,12 @@ internal sealed class CoredumpCommand : CliCommand
     private readonly Option<string[]> _pid = new("--pid", "-p");
     private readonly Option<string> _output = new("--output", "-o");
     private readonly Option<string> _rootfs = new("--rootfs");
+    private readonly Option<string> _parent = new("--parent");
 
     public CoredumpCommand() : base("coredump", "Write ELF core files of checkpointed processes", "coredump CHECKPOINT")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _pid, _output, _rootfs })
+        foreach (var o in new Option[] { _pid, _output, _rootfs, _parent })
             Command.Options.Add(o);
     }
 
@@ -30,6 +32,7 @@ internal sealed class CoredumpCommand : CliCommand
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
         ("-o, --output string", "Directory to write the core files to (default \".\")"),
+        ("--parent string", "Parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive)"),
         ("-p, --pid uints", "PID of a process to dump; repeat or separate by commas (default: every process with memory)"),
         ("--rootfs string", "Root file system of the container, for file-backed pages the checkpoint does not hold"),
     ];
@@ -41,6 +44,7 @@ internal sealed class CoredumpCommand : CliCommand
         var pids = GoFlags.Uint32List(parse, _pid);
         var directory = parse.GetValue(_output) is { Length: > 0 } o ? o : ".";
         var rootfs = parse.GetValue(_rootfs) is { Length: > 0 } r ? r : null;
+        var parent = parse.GetValue(_parent) is { Length: > 0 } p ? new CheckpointInput(p) : null;
         CheckDirectory(directory);
         if (rootfs != null)
             CheckDirectory(rootfs);
@@ -52,7 +56,7 @@ internal sealed class CoredumpCommand : CliCommand
         CoreDumpReport report;
         try
         {
-            report = CoreDumper.Run(checkpoint, new CoreDumpOptions { Pids = pids, RootFs = rootfs }, files);
+            report = CoreDumper.Run(checkpoint, new CoreDumpOptions { Pids = pids, RootFs = rootfs, Parent = parent }, files);
         }
         catch (CoreOutputException e)
         {

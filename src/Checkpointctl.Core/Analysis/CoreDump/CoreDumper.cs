@@ -40,18 +40,14 @@ public static class CoreDumper
         private readonly HashSet<uint> _failed = [];
         private readonly HashSet<uint> _committed = [];
 
-        // The process whose memory is being read: a parent image set's pass waits at its pages.
-        private uint _reading;
-
         public CoreDumpReport Execute(CheckpointInput input)
         {
             using var pages = PageSource.Open(input, new ArchiveRequest { Hold = HeldImages }, new PagesPlan { Sequential = CoreMemory.NamedByHeldPagemap });
-            using var parents = new ParentChain { Plan = _ => new PagesPlan { Sequential = (m, a) => CoreMemory.IsPagesOf(_reading, m, a) } };
-            var streamed = new CriuImages(pages, parents);
+            var streamed = new CriuImages(pages);
             for (var member = pages.Waiting; member != null; member = pages.Next() ? pages.Waiting : null)
                 WriteWaiting(streamed, pages, member);
             // The whole checkpoint is known now (a fresh view: page sizes may depend on pages members seen late).
-            var images = new CriuImages(pages, parents);
+            var images = new CriuImages(pages);
             var (selected, skipped) = Select(images);
             foreach (var pid in _jobs.Keys.Where(p => selected.All(n => n.Pid != p)).ToList())
                 Discard(pid);
@@ -171,9 +167,14 @@ public static class CoreDumper
             var key = users[0].Key;
             if (key == CoreJob.Own)
             {
+                // Pages in parent image sets are read from a pass of each parent that waits at this process's pages.
                 var core = users[0].Job.Core;
-                _reading = core.Pid;
-                core.FillOwn(images.Memory(core.Pid));
+                using var parents = new ParentChain
+                {
+                    Explicit = options.Parent,
+                    Plan = _ => new PagesPlan { Sequential = (member, archive) => CoreMemory.IsPagesOf(core.Pid, member, archive) },
+                };
+                core.FillOwn(new CriuImages(pages, parents, images.Prefix).Memory(core.Pid));
             }
             else
             {
