@@ -218,6 +218,19 @@ public class CoreDumpTests
         Assert.Equal(message, CliRunner.AssertError(CliRunner.Run(["coredump", "/no/such/checkpoint", .. flags])));
     }
 
+    [Fact]
+    public void ALinkWhereACoreGoesIsRefusedAndNothingIsWritten()
+    {
+        using var dir = new ScratchDir();
+        var target = Path.Combine(dir.Path, "target");
+        File.WriteAllText(target, "keep");
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "core.6616"), target);
+        Assert.Equal($"refusing to write to {dir.Path}/core.6616: it is a symbolic link",
+            CliRunner.AssertError(CliRunner.Run("coredump", TestPaths.Criu("shell-loop"), "-o", dir.Path)));
+        Assert.Equal([Path.Combine(dir.Path, "core.6616"), target], dir.Files());
+        Assert.Equal("keep", File.ReadAllText(target));
+    }
+
     internal static CheckpointArchive OpenImages(string checkpoint) => CheckpointArchive.Open(checkpoint, new ArchiveRequest
     {
         Hold = [.. CriuImages.ProcessTreeImages, .. CriuImages.MemoryMapImages, .. CriuImages.FileImages, ArchiveLayout.Image("memfd.img")],

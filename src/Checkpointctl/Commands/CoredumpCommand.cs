@@ -48,10 +48,7 @@ internal sealed class CoredumpCommand : CliCommand
         CheckDirectory(directory);
         if (rootfs != null)
             CheckDirectory(rootfs);
-        using (OutputFile.Create(Path.Combine(directory, "core")))
-        {
-            // Only a test that files can be created there; nothing is committed.
-        }
+        CheckWritable(directory);
         using var files = new CoreOutputFiles(directory);
         CoreDumpReport report;
         try
@@ -80,6 +77,21 @@ internal sealed class CoredumpCommand : CliCommand
             throw new UsageException($"{path}: {SystemErrors.Text(20)}");
         if (!Directory.Exists(path))
             throw new UsageException($"stat {path}: {SystemErrors.Text(2)}");
+    }
+
+    // The cores are created once the checkpoint is read; that files can be created there is known before.
+    private static void CheckWritable(string directory)
+    {
+        try
+        {
+            using (File.Create(Path.Combine(directory, $".core.{Guid.NewGuid():N}.tmp"), 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException(SystemErrors.Describe("open", directory, e));
+        }
     }
 
     /// <summary>One atomic output file per core, put in place only when every core is complete.</summary>

@@ -87,7 +87,7 @@ public static class CoreDumper
             var arch = CoreArchs.Of(pid, core);
             var mm = images.Mm(pid);
             var pagemap = images.Pagemap(pid);
-            var layout = CoreLayout.Build(images.Vmas(pid), pagemap, new MappingResolver(images), rootfs);
+            var layout = CoreLayout.Build($"mm-{pid}.img", images.Vmas(pid), pagemap, new MappingResolver(images), rootfs);
             var pending = new Dictionary<string, string>(StringComparer.Ordinal);
             if (CoreMemory.Dumped(pagemap).Any())
                 pending[CoreJob.Own] = images.Prefix + pagemap.PagesImageName;

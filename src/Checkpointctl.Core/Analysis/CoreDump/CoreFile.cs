@@ -1,4 +1,5 @@
-using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Checkpointctl.Core.Criu;
 
 namespace Checkpointctl.Core.Analysis.CoreDump;
@@ -10,6 +11,7 @@ namespace Checkpointctl.Core.Analysis.CoreDump;
 internal sealed class CoreFile
 {
     private const int ChunkBytes = 1 << 20;
+    private const int Buffers = 4;
     private const int PsargsBytes = 80;
 
     private readonly Stream _output;
@@ -65,20 +67,12 @@ internal sealed class CoreFile
     public void FillOwn(ProcessMemory memory)
     {
         var wanted = Union(_byStart.Where(s => s.Info.Source != MappingSource.None).Select(s => (s.Start, s.FilledEnd)));
-        var buffer = new byte[ChunkBytes];
-        foreach (var (start, end) in Intersect(CoreMemory.Dumped(Pagemap), wanted))
+        Pipelined(Intersect(CoreMemory.Dumped(Pagemap), wanted), memory.Read, (address, chunk) =>
         {
-            for (var address = start; address < end;)
-            {
-                var n = (int)Math.Min((ulong)buffer.Length, end - address);
-                var chunk = buffer.AsSpan(0, n);
-                memory.Read(address, chunk);
-                CaptureArguments(address, chunk);
-                foreach (var segment in Overlapping(address, address + (ulong)n))
-                    Write(segment, address, chunk);
-                address += (ulong)n;
-            }
-        }
+            CaptureArguments(address, chunk);
+            foreach (var segment in Overlapping(address, address + (ulong)chunk.Length))
+                Write(segment, address, chunk);
+        });
     }
 
     /// <summary>The mappings of this core that show shared memory object <paramref name="shmid"/>.</summary>
@@ -93,18 +87,11 @@ internal sealed class CoreFile
     {
         var targets = cores.SelectMany(c => c.SharedSegments(shmid).Select(s => (Core: c, Segment: s))).ToList();
         var wanted = Union(targets.Select(t => (t.Segment.ObjectOffset, t.Segment.ObjectOffset + t.Segment.FileSize)));
-        var buffer = new byte[ChunkBytes];
-        foreach (var (start, end) in Intersect(CoreMemory.Dumped(shmem.Pagemap), wanted))
+        Pipelined(Intersect(CoreMemory.Dumped(shmem.Pagemap), wanted), shmem.Read, (offset, chunk) =>
         {
-            for (var offset = start; offset < end;)
-            {
-                var n = (int)Math.Min((ulong)buffer.Length, end - offset);
-                shmem.Read(offset, buffer.AsSpan(0, n));
-                foreach (var (core, segment) in targets)
-                    core.WriteShared(segment, offset, buffer.AsSpan(0, n));
-                offset += (ulong)n;
-            }
-        }
+            foreach (var (core, segment) in targets)
+                core.WriteShared(segment, offset, chunk);
+        });
     }
 
     /// <summary>Writes the notes after the memory and points PT_NOTE at them; the file is then complete.</summary>
@@ -229,6 +216,61 @@ internal sealed class CoreFile
             throw new CoreOutputException(Pid, e);
         }
     }
+
+    // Reads the ranges in chunks on this thread and writes them on another, so that reading (decompressing, for a
+    // compressed archive) and writing overlap: the slower of the two sets the pace, not their sum. A few chunk
+    // buffers bound the memory.
+    private static void Pipelined(IEnumerable<(ulong Start, ulong End)> ranges, ReadInto read, Action<ulong, ReadOnlySpan<byte>> write)
+    {
+        using var filled = new BlockingCollection<(ulong Address, byte[] Buffer, int Length)>(Buffers);
+        using var free = new BlockingCollection<byte[]>(Buffers);
+        for (var i = 0; i < Buffers; i++)
+            free.Add(new byte[ChunkBytes]);
+        Exception? writeError = null;
+        var writer = new Thread(() =>
+        {
+            try
+            {
+                foreach (var (address, buffer, length) in filled.GetConsumingEnumerable())
+                {
+                    write(address, buffer.AsSpan(0, length));
+                    free.Add(buffer);
+                }
+            }
+            catch (Exception e)
+            {
+                writeError = e;
+                free.CompleteAdding();
+            }
+        }) { IsBackground = true, Name = "core writer" };
+        writer.Start();
+        try
+        {
+            foreach (var (start, end) in ranges)
+            {
+                for (var address = start; address < end;)
+                {
+                    if (!free.TryTake(out var buffer, Timeout.Infinite))
+                        break;
+                    var n = (int)Math.Min((ulong)buffer.Length, end - address);
+                    read(address, buffer.AsSpan(0, n));
+                    filled.Add((address, buffer, n));
+                    address += (ulong)n;
+                }
+                if (writeError != null)
+                    break;
+            }
+        }
+        finally
+        {
+            filled.CompleteAdding();
+            writer.Join();
+        }
+        if (writeError != null)
+            ExceptionDispatchInfo.Throw(writeError);
+    }
+
+    private delegate void ReadInto(ulong address, Span<byte> destination);
 
     // Sorted, disjoint union of intervals.
     private static List<(ulong Start, ulong End)> Union(IEnumerable<(ulong Start, ulong End)> intervals)

@@ -14,11 +14,10 @@ namespace Checkpointctl.Core.Analysis.CoreDump;
 /// </remarks>
 internal sealed class CoreLayout
 {
-    private CoreLayout(IReadOnlyList<CoreSegment> segments, int pageSize, long dataOffset, long dataEnd, IReadOnlyList<EmptyMapping> empty)
+    private CoreLayout(IReadOnlyList<CoreSegment> segments, int pageSize, long dataEnd, IReadOnlyList<EmptyMapping> empty)
     {
         Segments = segments;
         PageSize = pageSize;
-        DataOffset = dataOffset;
         DataEnd = dataEnd;
         Empty = empty;
     }
@@ -31,21 +30,15 @@ internal sealed class CoreLayout
     /// <summary>1 (PT_NOTE) + one per mapping.</summary>
     public int ProgramHeaderCount => 1 + Segments.Count;
 
-    /// <summary>Bytes of the ELF header, program headers and (extended numbering) section header.</summary>
-    public int HeaderBytes => Elf.HeaderSize + ProgramHeaderCount * Elf.ProgramHeaderSize
-                              + (ProgramHeaderCount >= Elf.ExtendedNumbering ? Elf.SectionHeaderSize : 0);
-
-    /// <summary>Where the first mapping's bytes start (page-aligned).</summary>
-    public long DataOffset { get; }
-
     /// <summary>Where the last mapping's bytes end, and the notes start.</summary>
     public long DataEnd { get; }
 
     /// <summary>File-backed mappings whose contents stayed empty.</summary>
     public IReadOnlyList<EmptyMapping> Empty { get; }
 
+    /// <param name="image">The mm image the mappings come from (named in errors).</param>
     /// <param name="rootfs">The container's files, or null when the user gave none.</param>
-    public static CoreLayout Build(IReadOnlyList<VmaEntry> vmas, Pagemap pagemap, MappingResolver resolver, RootFileSystem? rootfs)
+    public static CoreLayout Build(string image, IReadOnlyList<VmaEntry> vmas, Pagemap pagemap, MappingResolver resolver, RootFileSystem? rootfs)
     {
         var pageSize = pagemap.PageSize;
         var planned = new List<(VmaEntry Vma, MappingInfo Info, ulong Size, MappedFile? File)>();
@@ -56,7 +49,7 @@ internal sealed class CoreLayout
             if (((VmaStatus)vma.Status & VmaStatus.Guard) != 0 || vma.Start >= vma.End)
                 continue;
             if (vma.Start % (ulong)pageSize != 0 || vma.End % (ulong)pageSize != 0)
-                throw new InvalidCheckpointException($"mm: mapping 0x{vma.Start:x}-0x{vma.End:x} is not page-aligned");
+                throw new InvalidCheckpointException($"{image}: mapping 0x{vma.Start:x}-0x{vma.End:x} is not page-aligned");
             var info = resolver.Resolve(vma);
             var (size, file) = info.Source switch
             {
@@ -66,19 +59,19 @@ internal sealed class CoreLayout
             };
             planned.Add((vma, info, size, file));
         }
+        // The ELF header, the program headers and, with extended numbering, the section header that counts them.
         var headerBytes = Elf.HeaderSize + (1 + planned.Count) * Elf.ProgramHeaderSize
                           + (1 + planned.Count >= Elf.ExtendedNumbering ? Elf.SectionHeaderSize : 0);
-        var dataOffset = (headerBytes + (long)pageSize - 1) / pageSize * pageSize;
-        var offset = (ulong)dataOffset;
+        var offset = (ulong)((headerBytes + (long)pageSize - 1) / pageSize * pageSize);
         var segments = new List<CoreSegment>(planned.Count);
         foreach (var (vma, info, size, file) in planned)
         {
+            if (size > long.MaxValue - offset)
+                throw new InvalidCheckpointException($"{image}: mappings add up to more than a file can hold");
             segments.Add(new CoreSegment(vma, info, offset, size, file));
             offset += size;
-            if (offset > long.MaxValue)
-                throw new InvalidCheckpointException("mm: mappings add up to more than a file can hold");
         }
-        return new CoreLayout(segments, pageSize, dataOffset, (long)offset, empty);
+        return new CoreLayout(segments, pageSize, (long)offset, empty);
     }
 
     // A file mapping with pages in the pagemap is held whole when its file is at hand: dumped (COW'ed) pages from the
