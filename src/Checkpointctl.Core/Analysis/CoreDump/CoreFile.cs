@@ -66,8 +66,11 @@ internal sealed class CoreFile
     /// <summary>Writes the process's own dumped memory (every mapping that holds any), reading it in address order.</summary>
     public void FillOwn(ProcessMemory memory)
     {
+        // The layout was made with the page size known then (a streamed pass may not have seen every pages member).
+        if (memory.Pagemap.PageSize != Layout.PageSize)
+            throw new InvalidCheckpointException($"{Pagemap.Name}: pages of {memory.Pagemap.PageSize} bytes, laid out for {Layout.PageSize}");
         var wanted = Union(_byStart.Where(s => s.Info.Source != MappingSource.None).Select(s => (s.Start, s.FilledEnd)));
-        Pipelined(Intersect(CoreMemory.Dumped(Pagemap), wanted), memory.Read, (address, chunk) =>
+        Pipelined(Intersect(CoreMemory.Dumped(memory.Pagemap), wanted), memory.Read, (address, chunk) =>
         {
             CaptureArguments(address, chunk);
             foreach (var segment in Overlapping(address, address + (ulong)chunk.Length))

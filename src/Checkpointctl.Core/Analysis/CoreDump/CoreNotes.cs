@@ -27,6 +27,8 @@ internal static class CoreNotes
         var shared = Pending(tc.SignalsS);
         foreach (var (tid, core) in threads)
         {
+            if (CoreArchs.Of(tid, core) != arch)
+                throw new InvalidCheckpointException($"core-{tid}.img: a thread of another architecture than its process {process.Pid}");
             var blocked = tid == process.Pid ? tc.BlkSigset : core.ThreadCore?.BlkSigset ?? 0;
             ThreadNotes.Write(notes, arch, tid, core, (process.Ppid, process.Pgid, process.Sid), shared | Pending(core.ThreadCore?.SignalsP), blocked);
         }
