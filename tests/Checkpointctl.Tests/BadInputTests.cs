@@ -83,7 +83,7 @@ public class BadInputTests
             full[i] ^= 0x5A;
         var path = Path.Combine(dir.Path, "corrupt.tar.gz");
         File.WriteAllBytes(path, full);
-        Assert.StartsWith($"unexpected EOF ({path}: gzip: invalid compressed data: ", ShowError(dir, path));
+        Assert.Equal($"unexpected EOF ({path}: gzip: invalid compressed data)", ShowError(dir, path));
     }
 
     [Theory]

@@ -216,7 +216,7 @@ public class BuildTests
         // Broken right at the start of the deflate data: found by the reader's first peek (once an "internal error").
         var flipped = Path.Combine(dir.Path, "flipped.tar.gz");
         File.WriteAllBytes(flipped, [.. original[..17], (byte)(original[17] ^ 0x80), .. original[18..]]);
-        Assert.Equal($"unexpected EOF ({flipped}: gzip: invalid compressed data: The archive entry was compressed using an unsupported compression method)",
+        Assert.Equal($"unexpected EOF ({flipped}: gzip: invalid compressed data)",
             CliRunner.AssertError(CliRunner.Run("build", flipped, ImageName, "-o", output)));
         Assert.Equal("stat /no/such.tar: no such file or directory", CliRunner.AssertError(CliRunner.Run("build", "/no/such.tar", ImageName, "-o", output)));
         Assert.Equal([flipped, minimal, truncated], dir.Files());

@@ -57,7 +57,8 @@ internal sealed class DecompressionErrorStream(Stream inner, CompressionKind kin
             return new DecompressionException(DecompressionFailure.Truncated, "unexpected EOF", e);
         if (e is DecompressionLimitException)
             return new DecompressionException(DecompressionFailure.Limit, $"{name}: {e.Message}", e);
-        return new DecompressionException(DecompressionFailure.Corrupt, $"{name}: invalid compressed data: {e.Message.TrimEnd('.')}", e);
+        // The decoder's own words (a library's exception text) are not shown; which decoder failed is.
+        return new DecompressionException(DecompressionFailure.Corrupt, $"{name}: invalid compressed data", e);
     }
 
     protected override void Dispose(bool disposing)
