@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Checkpointctl.Core.Analysis;
 using Checkpointctl.Core.Analysis.GoRegexp;
 
 namespace Checkpointctl.Tests;
@@ -50,6 +51,64 @@ public class GoRegexTests
             Assert.True(expected.SequenceEqual(actual),
                 $"{label} on \"{Shorten(input)}\": Go {string.Concat(expected)}, ours {string.Concat(actual)} (.NET pattern {Shorten(regex.NetPattern)})");
         }
+    }
+
+    [Theory]
+    [InlineData("(x+x+)+y", "x", "")]
+    [InlineData("(x+x+)+y", "x", "?xxy")]
+    [InlineData("(a*)*b", "a", "")]
+    [InlineData("(a*)*b", "a", "?ab")]
+    [InlineData("(a|aa)+$", "a", "?")]
+    [InlineData("(.*a){20}", "a", "?")]
+    public void Patterns_that_make_backtracking_exponential_run_in_linear_time(string pattern, string fill, string tail)
+    {
+        // A backtracking engine tries exponentially many ways at each of the 1 MiB starts; the assertion is on the
+        // result (Go's): only the tail matches.
+        var text = string.Concat(Enumerable.Repeat(fill, 1 << 20)) + tail;
+        var expected = tail.Length > 1 ? [new GoMatch(text.Length - tail.Length + 1, tail.Length - 1)] : Array.Empty<GoMatch>();
+        if (pattern == "(.*a){20}")
+            expected = [new GoMatch(0, 1 << 20)];
+        Assert.Equal(expected, GoRegex.Compile(pattern).FindAll(text));
+    }
+
+    /// <summary>
+    /// memparse searches a range through a sliding window; whatever the window, the matches are those of one pass of
+    /// Go's <c>FindAllIndex</c> over the whole range: anchors and \b see the range's edges, not the window's, and
+    /// an empty match right after a match is skipped across window moves too.
+    /// </summary>
+    [Theory]
+    [InlineData("^A")]
+    [InlineData("\\AA")]
+    [InlineData("(?m)^")]
+    [InlineData("\\bA")]
+    [InlineData("A\\b")]
+    [InlineData("\\B")]
+    [InlineData("A*")]
+    [InlineData("")]
+    [InlineData("B+|A")]
+    [InlineData("A$")]
+    [InlineData("[AB]{3}")]
+    [InlineData("A|AB")]
+    public void Search_through_the_window_equals_one_pass_over_the_range(string pattern)
+    {
+        const ulong Base = 0x10_0000;
+        var random = new Random(12);
+        // Mostly long runs of A (no boundary inside), some B, spaces and non-printable bytes.
+        var bytes = new byte[150_000];
+        for (var i = 0; i < bytes.Length; i++)
+            bytes[i] = i % 1000 < 900 ? (byte)'A' : "AB \0"[random.Next(4)] is var c && c == '\0' ? (byte)0x80 : (byte)c;
+        var shown = Encoding.Latin1.GetString(bytes.Select(b => b is >= 32 and < 127 ? b : (byte)'?').ToArray());
+        var expected = GoRegex.Compile(pattern).FindAll(shown)
+            .Select(m => (Base + (ulong)m.Index, shown.Substring(m.Index, m.Length))).ToList();
+
+        var search = MemorySearch.ForRegex(pattern, 0);
+        for (var offset = 0; offset < bytes.Length; offset += 4096)
+            search.Write(Base + (ulong)offset, bytes.AsSpan(offset, Math.Min(4096, bytes.Length - offset)));
+        search.End();
+
+        var actual = search.Matches.Select(m => (m.Address, m.Text)).ToList();
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected, actual);
     }
 
     private static int Utf8Offset(string text, int index) => Encoding.UTF8.GetByteCount(text.AsSpan(0, index));
