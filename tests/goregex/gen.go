@@ -265,6 +265,18 @@ func specs() []spec {
 		{`(a*?)*`, []string{"aa"}},
 		{`x*`, []string{"", "axxb"}},
 		{`(?:a?)*?b`, []string{"aab"}},
+		// Loops whose body can match empty: an empty iteration ends the loop.
+		{`(a*|b)*c`, []string{"bc abbc aac"}},
+		{`(a?b?)*`, []string{"abba ab"}},
+		{`(\b|a)*x`, []string{"aax x"}},
+		{`(.??)+a`, []string{" aAAbb a"}},
+		{`(a|b?)+`, []string{"aab?ba"}},
+		{`(a*)+?b`, []string{"aab"}},
+		{`(|a)*?`, []string{"aa"}},
+		{`\z*?|\b*`, []string{"ab"}},
+		{`(a{0,2}|b){2,}`, []string{"aaabab"}},
+		{`(x?){3}y`, []string{"xxy xy"}},
+		{`(a*|b){2,3}?c`, []string{"abc"}},
 		// Pathological for backtracking engines.
 		{`(a*)*b`, []string{strings.Repeat("a", 5000), strings.Repeat("a", 5000) + "b"}},
 		{`(x+x+)+y`, []string{strings.Repeat("x", 5000), strings.Repeat("x", 5000) + "y"}},

@@ -28,8 +28,23 @@ public sealed class GoRegex
     public static GoRegex Compile(string pattern)
     {
         var tree = Parser.Parse(pattern);
-        var net = GoRegexp.NetPattern.From(tree);
-        return new GoRegex(pattern, new Regex(net, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture));
+        // .NET refuses patterns whose automaton would be too large; loops written out as Go runs them are larger.
+        var exact = GoRegexp.NetPattern.From(tree);
+        var regex = TryRegex(exact) ?? TryRegex(GoRegexp.NetPattern.Plain(tree))
+            ?? throw new GoRegexSyntaxException("expression too large for the linear-time matcher", pattern);
+        return new GoRegex(pattern, regex);
+    }
+
+    private static Regex? TryRegex(string net)
+    {
+        try
+        {
+            return new Regex(net, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Go's <c>FindAllIndex</c> over <paramref name="text"/>.</summary>

@@ -7,98 +7,79 @@ namespace Checkpointctl.Core.Analysis.GoRegexp;
 /// Writes a Go parse tree as a .NET pattern that matches the same strings with the same leftmost-first priorities,
 /// for <see cref="System.Text.RegularExpressions.RegexOptions.NonBacktracking"/> (no lookarounds, no backreferences).
 /// Nothing is left to .NET's reading of a construct where Go's differs: classes are spelled out range by range
-/// (case folding included, so no IgnoreCase), $ is \z, (?m) anchors are explicit, groups do not capture.
-/// Code points above U+FFFF match as surrogate pairs; lone surrogates match nothing. \b and \B are .NET's, whose
-/// word characters equal Go's [0-9A-Za-z_] in ASCII (they also count other letters and digits).
+/// (case folding included, so no IgnoreCase), $ is \z, (?m) anchors are explicit, groups do not capture, and loops
+/// whose body can match empty are written out as Go runs them (NetPattern.EmptyPaths.cs). Code points above U+FFFF
+/// match as surrogate pairs; lone surrogates match nothing. \b and \B are .NET's, whose word characters equal Go's
+/// [0-9A-Za-z_] in ASCII (outside it they also count other letters and digits).
 /// </summary>
-internal static class NetPattern
+internal sealed partial class NetPattern
 {
     private const int SurrogateLo = 0xD800, SurrogateHi = 0xDFFF;
+    private const string Nothing = "[^\\u0000-\\uFFFF]";
 
-    public static string From(Node re)
-    {
-        var sb = new StringBuilder();
-        Write(re, sb);
-        return sb.ToString();
-    }
+    private readonly Dictionary<Node, string> _written = new(ReferenceEqualityComparer.Instance);
+    private readonly bool _exactLoops;
+    private long _budget = 1 << 20;
 
-    private static void Write(Node re, StringBuilder sb)
+    private NetPattern(bool exactLoops) => _exactLoops = exactLoops;
+
+    /// <summary>The .NET pattern, loops over empty-matching bodies written out as Go runs them.</summary>
+    public static string From(Node re) => TryFrom(re, exactLoops: true) ?? Plain(re);
+
+    /// <summary>The .NET pattern with .NET's own loops (differs from Go only for loops over empty-matching bodies).</summary>
+    public static string Plain(Node re) => TryFrom(re, exactLoops: false)!;
+
+    private static string? TryFrom(Node re, bool exactLoops)
     {
-        switch (re.Op)
+        try
         {
-            case Op.NoMatch:
-                sb.Append("[^\\u0000-\\uFFFF]");
-                break;
-            case Op.EmptyMatch:
-                sb.Append("(?:)");
-                break;
-            case Op.Literal:
-                foreach (var r in re.Runes)
-                    WriteSet(FoldSet(r, re.Flags), sb);
-                break;
-            case Op.CharClass:
-                WriteSet(re.Runes, sb);
-                break;
-            case Op.AnyCharNotNL:
-                WriteSet([0, '\n' - 1, '\n' + 1, RuneClass.MaxRune], sb);
-                break;
-            case Op.AnyChar:
-                WriteSet([0, RuneClass.MaxRune], sb);
-                break;
-            case Op.BeginLine:
-                sb.Append("(?m:^)");
-                break;
-            case Op.EndLine:
-                sb.Append("(?m:$)");
-                break;
-            case Op.BeginText:
-                sb.Append("\\A");
-                break;
-            case Op.EndText:
-                sb.Append("\\z");
-                break;
-            case Op.WordBoundary:
-                sb.Append("\\b");
-                break;
-            case Op.NoWordBoundary:
-                sb.Append("\\B");
-                break;
-            case Op.Capture:
-                Group(re.Subs[0], sb);
-                break;
-            case Op.Star or Op.Plus or Op.Quest or Op.Repeat:
-                WriteRepeat(re, sb);
-                break;
-            case Op.Concat:
-                foreach (var sub in re.Subs)
-                    Write(sub, sb);
-                break;
-            case Op.Alternate:
-                sb.Append("(?:");
-                for (var i = 0; i < re.Subs.Count; i++)
-                {
-                    if (i > 0)
-                        sb.Append('|');
-                    Write(re.Subs[i], sb);
-                }
-                sb.Append(')');
-                break;
-            default:
-                throw new InvalidOperationException($"unexpected regexp node {re.Op}");
+            return new NetPattern(exactLoops).Write(re);
+        }
+        catch (BudgetExceededException) when (exactLoops)
+        {
+            return null;
         }
     }
 
-    private static void Group(Node re, StringBuilder sb)
+    private string Write(Node re)
     {
-        sb.Append("(?:");
-        Write(re, sb);
-        sb.Append(')');
+        if (!_written.TryGetValue(re, out var text))
+        {
+            text = WriteNode(re);
+            if (_exactLoops)
+                Spend(text.Length);
+            _written[re] = text;
+        }
+        return text;
     }
 
-    private static void WriteRepeat(Node re, StringBuilder sb)
+    private string WriteNode(Node re) => re.Op switch
     {
-        Group(re.Subs[0], sb);
-        sb.Append(re.Op switch
+        Op.NoMatch => Nothing,
+        Op.EmptyMatch => "(?:)",
+        Op.Literal => string.Concat(re.Runes.Select(r => Set(FoldSet(r, re.Flags)))),
+        Op.CharClass => Set(re.Runes),
+        Op.AnyCharNotNL => Set([0, '\n' - 1, '\n' + 1, RuneClass.MaxRune]),
+        Op.AnyChar => Set([0, RuneClass.MaxRune]),
+        Op.BeginLine => "(?m:^)",
+        Op.EndLine => "(?m:$)",
+        Op.BeginText => "\\A",
+        Op.EndText => "\\z",
+        Op.WordBoundary => "\\b",
+        Op.NoWordBoundary => "\\B",
+        Op.Capture => Group(re.Subs[0]),
+        Op.Star or Op.Plus or Op.Quest or Op.Repeat when _exactLoops && CanBeEmpty(re.Subs[0]) => Alternation(Paths(re)),
+        Op.Star or Op.Plus or Op.Quest or Op.Repeat => Group(re.Subs[0]) + Quantifier(re),
+        Op.Concat => string.Concat(re.Subs.Select(Write)),
+        Op.Alternate => "(?:" + string.Join('|', re.Subs.Select(Write)) + ")",
+        _ => throw new InvalidOperationException($"unexpected regexp node {re.Op}"),
+    };
+
+    private string Group(Node re) => "(?:" + Write(re) + ")";
+
+    private static string Quantifier(Node re)
+    {
+        var q = re.Op switch
         {
             Op.Star => "*",
             Op.Plus => "+",
@@ -106,10 +87,21 @@ internal static class NetPattern
             _ when re.Max == re.Min => string.Create(CultureInfo.InvariantCulture, $"{{{re.Min}}}"),
             _ when re.Max == -1 => string.Create(CultureInfo.InvariantCulture, $"{{{re.Min},}}"),
             _ => string.Create(CultureInfo.InvariantCulture, $"{{{re.Min},{re.Max}}}"),
-        });
-        if ((re.Flags & ParseFlags.NonGreedy) != 0)
-            sb.Append('?');
+        };
+        return IsLazy(re) ? q + "?" : q;
     }
+
+    private static bool IsLazy(Node re) => (re.Flags & ParseFlags.NonGreedy) != 0;
+
+    // Writing loops out can multiply the pattern's size; past a budget, .NET's loops are used instead.
+    private void Spend(long chars)
+    {
+        _budget -= chars;
+        if (_budget < 0)
+            throw new BudgetExceededException();
+    }
+
+    private sealed class BudgetExceededException : Exception;
 
     // A literal rune, with its case variants when it folds.
     private static List<int> FoldSet(int r, ParseFlags flags)
@@ -124,7 +116,7 @@ internal static class NetPattern
     }
 
     // One code point of the set: a class of its BMP part and, for the rest, surrogate pairs.
-    private static void WriteSet(List<int> ranges, StringBuilder sb)
+    private static string Set(List<int> ranges)
     {
         var bmp = new StringBuilder();
         var pairs = new List<string>();
@@ -137,12 +129,12 @@ internal static class NetPattern
         }
         if (bmp.Length > 0)
             pairs.Insert(0, $"[{bmp}]");
-        if (pairs.Count == 0)
-            sb.Append("[^\\u0000-\\uFFFF]");
-        else if (pairs.Count == 1)
-            sb.Append(pairs[0]);
-        else
-            sb.Append("(?:").AppendJoin('|', pairs).Append(')');
+        return pairs.Count switch
+        {
+            0 => Nothing,
+            1 => pairs[0],
+            _ => "(?:" + string.Join('|', pairs) + ")",
+        };
     }
 
     private static void AddBmp(StringBuilder bmp, int lo, int hi)
