@@ -49,7 +49,7 @@ public class GoRegexTests
             var actual = regex.FindAll(input)
                 .Select(m => $"[{Utf8Offset(input, m.Index)},{Utf8Offset(input, m.Index + m.Length)}]");
             Assert.True(expected.SequenceEqual(actual),
-                $"{label} on \"{Shorten(input)}\": Go {string.Concat(expected)}, ours {string.Concat(actual)} (.NET pattern {Shorten(regex.NetPattern)})");
+                $"{label} on \"{Shorten(input)}\": Go {string.Concat(expected)}, ours {string.Concat(actual)}");
         }
     }
 

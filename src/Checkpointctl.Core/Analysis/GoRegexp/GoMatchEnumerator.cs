@@ -1,16 +1,19 @@
-using System.Text.RegularExpressions;
-
 namespace Checkpointctl.Core.Analysis.GoRegexp;
 
 /// <summary>Enumerates matches as Go's <c>FindAllIndex</c> does (see <see cref="GoRegex.Matches"/>).</summary>
 public ref struct GoMatchEnumerator
 {
-    private Regex.ValueMatchEnumerator _matches;
+    private readonly GoRegex _regex;
+    private readonly ReadOnlySpan<char> _text;
+    private PikeVm? _vm;
+    private int _pos;
     private int _previousEnd;
 
-    internal GoMatchEnumerator(Regex.ValueMatchEnumerator matches, int previousEnd)
+    internal GoMatchEnumerator(GoRegex regex, ReadOnlySpan<char> text, int startAt, int previousEnd)
     {
-        _matches = matches;
+        _regex = regex;
+        _text = text;
+        _pos = startAt;
         _previousEnd = previousEnd;
     }
 
@@ -20,16 +23,32 @@ public ref struct GoMatchEnumerator
 
     public bool MoveNext()
     {
-        while (_matches.MoveNext())
+        if (_pos > _text.Length)
+            return false;
+        _vm ??= _regex.RentVm();
+        while (_pos <= _text.Length)
         {
-            var m = _matches.Current;
-            // Go ignores an empty match right after the previous match (then moves on one character, as .NET does).
-            if (m.Length == 0 && m.Index == _previousEnd)
-                continue;
-            _previousEnd = m.Index + m.Length;
-            Current = new GoMatch(m.Index, m.Length);
-            return true;
+            if (!_vm.Match(_text, _pos, out var start, out var end))
+                break;
+            var accept = true;
+            if (end == _pos)
+            {
+                // An empty match here: skipped right after the previous match; either way move on one character.
+                accept = start != _previousEnd;
+                _pos += _pos < _text.Length && char.IsHighSurrogate(_text[_pos]) && _pos + 1 < _text.Length && char.IsLowSurrogate(_text[_pos + 1]) ? 2 : 1;
+            }
+            else
+                _pos = end;
+            _previousEnd = end;
+            if (accept)
+            {
+                Current = new GoMatch(start, end - start);
+                return true;
+            }
         }
+        _pos = _text.Length + 1;
+        _regex.ReturnVm(_vm);
+        _vm = null;
         return false;
     }
 }
