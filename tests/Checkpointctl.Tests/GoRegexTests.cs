@@ -53,6 +53,21 @@ public class GoRegexTests
         }
     }
 
+    [Fact]
+    public void Ascii_case_folding_shortcut_agrees_with_gos_table()
+    {
+        for (var c = 0; c < 0x80; c++)
+            Assert.Equal(UnicodeTables.TableSimpleFold(c), UnicodeTables.AsciiSimpleFold(c));
+    }
+
+    [Fact]
+    public void Copies_of_a_class_share_its_table()
+    {
+        // Go accepts 3 million copies of \pL (its size limit counts instructions, not their ranges).
+        var pattern = string.Concat(Enumerable.Repeat("[\\pL]{1000}", 3000)) + "|x";
+        Assert.Equal([new GoMatch(0, 1)], GoRegex.Compile(pattern).FindAll("x"));
+    }
+
     [Theory]
     [InlineData("(x+x+)+y", "x", "")]
     [InlineData("(x+x+)+y", "x", "?xxy")]

@@ -8,6 +8,7 @@ namespace Checkpointctl.Core.Analysis.GoRegexp;
 internal sealed class Compiler
 {
     private readonly List<Inst> _insts = [new Inst { Op = InstOp.Fail }]; // pc 0 fails, as in Go
+    private readonly Dictionary<object, RuneSet> _sets = [];
 
     // A fragment: its first instruction (0: fails), the exits still to patch (pc * 2, + 1 for Arg), nullable.
     private readonly record struct Frag(int Start, List<int> Out, bool Nullable);
@@ -26,10 +27,10 @@ internal sealed class Compiler
     {
         Op.NoMatch => default,
         Op.EmptyMatch => Nop(),
-        Op.Literal => re.Runes.Count == 0 ? Nop() : re.Runes.Select(r => Rune(LiteralSet(r, re.Flags))).Aggregate(Cat),
-        Op.CharClass => Rune(re.Runes),
-        Op.AnyCharNotNL => Rune([0, '\n' - 1, '\n' + 1, RuneClass.MaxRune]),
-        Op.AnyChar => Rune([0, RuneClass.MaxRune]),
+        Op.Literal => re.Runes.Count == 0 ? Nop() : re.Runes.Select(r => Rune((r, re.Flags & ParseFlags.FoldCase), () => LiteralSet(r, re.Flags))).Aggregate(Cat),
+        Op.CharClass => Rune(re.Runes, () => re.Runes),
+        Op.AnyCharNotNL => Rune(Op.AnyCharNotNL, () => [0, '\n' - 1, '\n' + 1, RuneClass.MaxRune]),
+        Op.AnyChar => Rune(Op.AnyChar, () => [0, RuneClass.MaxRune]),
         Op.BeginLine => Empty(EmptyOp.BeginLine),
         Op.EndLine => Empty(EmptyOp.EndLine),
         Op.BeginText => Empty(EmptyOp.BeginText),
@@ -71,17 +72,22 @@ internal sealed class Compiler
         return f with { Out = [f.Start * 2] };
     }
 
-    private Frag Rune(List<int> ranges)
+    // A Rune instruction; its set is built once per key (a class's node, a literal rune), as Go shares it.
+    private Frag Rune(object key, Func<List<int>> ranges)
     {
+        if (!_sets.TryGetValue(key, out var set))
+            _sets[key] = set = new RuneSet(ranges());
         var f = Add(InstOp.Rune);
-        _insts[f.Start].SetRunes(ranges);
+        Insts[f.Start].Set = set;
         return f with { Out = [f.Start * 2], Nullable = false };
     }
+
+    private Span<Inst> Insts => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_insts);
 
     private Frag Empty(EmptyOp op)
     {
         var f = Add(InstOp.EmptyWidth);
-        _insts[f.Start].Empty = op;
+        Insts[f.Start].Empty = op;
         return f with { Out = [f.Start * 2] };
     }
 
@@ -90,9 +96,9 @@ internal sealed class Compiler
         foreach (var e in exits ?? [])
         {
             if ((e & 1) == 0)
-                _insts[e >> 1].Out = target;
+                Insts[e >> 1].Out = target;
             else
-                _insts[e >> 1].Arg = target;
+                Insts[e >> 1].Arg = target;
         }
     }
 
@@ -111,8 +117,8 @@ internal sealed class Compiler
         if (f2.Start == 0)
             return f1;
         var f = Add(InstOp.Alt);
-        _insts[f.Start].Out = f1.Start;
-        _insts[f.Start].Arg = f2.Start;
+        Insts[f.Start].Out = f1.Start;
+        Insts[f.Start].Arg = f2.Start;
         return new Frag(f.Start, [.. f1.Out, .. f2.Out], f1.Nullable || f2.Nullable);
     }
 
@@ -129,10 +135,10 @@ internal sealed class Compiler
     {
         if (lazy)
         {
-            _insts[pc].Arg = body;
+            Insts[pc].Arg = body;
             return pc * 2;
         }
-        _insts[pc].Out = body;
+        Insts[pc].Out = body;
         return pc * 2 + 1;
     }
 

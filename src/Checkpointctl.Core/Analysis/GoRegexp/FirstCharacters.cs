@@ -30,7 +30,7 @@ internal static class FirstCharacters
                     stack.Push(inst.Out);
                     break;
                 case InstOp.Rune:
-                    Mark(chars, inst.Runes);
+                    Mark(chars, inst.Set!.Ranges);
                     break;
             }
         }
@@ -40,9 +40,9 @@ internal static class FirstCharacters
 
     // Code points as the UTF-16 units they start with: above U+FFFF a high surrogate; U+FFFD also stands for a lone
     // surrogate, which the matcher reads as U+FFFD.
-    private static void Mark(bool[] chars, int[] ranges)
+    private static void Mark(bool[] chars, IReadOnlyList<int> ranges)
     {
-        for (var i = 0; i < ranges.Length; i += 2)
+        for (var i = 0; i < ranges.Count; i += 2)
         {
             int lo = ranges[i], hi = ranges[i + 1];
             for (var c = lo; c <= Math.Min(hi, 0xFFFF); c++)

@@ -77,7 +77,7 @@ internal sealed class PikeVm
             var threadStart = run.Start[j];
             if (threadStart < 0)
                 continue;
-            var inst = _program.Insts[run.Pc[j]];
+            ref readonly var inst = ref _program.Insts[run.Pc[j]];
             if (inst.Op == InstOp.Match)
             {
                 start = threadStart;
@@ -85,7 +85,7 @@ internal sealed class PikeVm
                 matched = true;
                 break;
             }
-            if (r != EndOfText && inst.MatchRune(r))
+            if (r != EndOfText && inst.Set!.Contains(r))
                 Add(next, inst.Out, nextFlag, threadStart);
         }
         run.Clear();
@@ -100,7 +100,7 @@ internal sealed class PikeVm
         {
             if (pc == 0 || q.Contains(pc))
                 continue;
-            var inst = _program.Insts[pc];
+            ref readonly var inst = ref _program.Insts[pc];
             var slot = q.Add(pc);
             switch (inst.Op)
             {

@@ -24,52 +24,59 @@ internal enum EmptyOp : byte
     NoWordBoundary = 32,
 }
 
-/// <summary>One instruction: Alt prefers Out over Arg; Rune matches one code point of Runes (lo/hi pairs).</summary>
-internal sealed class Inst
+/// <summary>One instruction: Alt prefers Out over Arg; Rune matches one code point of Set.</summary>
+internal struct Inst
 {
     public InstOp Op;
     public int Out;
     public int Arg;
     public EmptyOp Empty;
-    public int[] Runes = [];
+    public RuneSet? Set;
+}
+
+/// <summary>The code points a Rune instruction matches (lo/hi pairs), shared by the copies x{n} makes.</summary>
+internal sealed class RuneSet
+{
+    private readonly int[] _ranges;
 
     // Code points below 128 as bits, so that ASCII text needs no range search.
-    public ulong AsciiLo;
-    public ulong AsciiHi;
+    private readonly ulong _asciiLo;
+    private readonly ulong _asciiHi;
 
-    public bool MatchRune(int c)
+    public RuneSet(List<int> ranges)
     {
-        if (c < 64)
-            return (AsciiLo >> c & 1) != 0;
-        if (c < 128)
-            return (AsciiHi >> (c - 64) & 1) != 0;
-        var r = Runes;
-        int lo = 0, hi = r.Length / 2;
-        while (lo < hi)
-        {
-            var m = (lo + hi) / 2;
-            if (c < r[2 * m])
-                hi = m;
-            else if (c > r[2 * m + 1])
-                lo = m + 1;
-            else
-                return true;
-        }
-        return false;
-    }
-
-    public void SetRunes(List<int> ranges)
-    {
-        Runes = [.. ranges];
+        _ranges = [.. ranges];
         for (var c = 0; c < 128; c++)
         {
             if (!RuneClass.Contains(ranges, c))
                 continue;
             if (c < 64)
-                AsciiLo |= 1UL << c;
+                _asciiLo |= 1UL << c;
             else
-                AsciiHi |= 1UL << (c - 64);
+                _asciiHi |= 1UL << (c - 64);
         }
+    }
+
+    public IReadOnlyList<int> Ranges => _ranges;
+
+    public bool Contains(int c)
+    {
+        if (c < 64)
+            return (_asciiLo >> c & 1) != 0;
+        if (c < 128)
+            return (_asciiHi >> (c - 64) & 1) != 0;
+        int lo = 0, hi = _ranges.Length / 2;
+        while (lo < hi)
+        {
+            var m = (lo + hi) / 2;
+            if (c < _ranges[2 * m])
+                hi = m;
+            else if (c > _ranges[2 * m + 1])
+                lo = m + 1;
+            else
+                return true;
+        }
+        return false;
     }
 }
 

@@ -48,12 +48,9 @@ internal static class UnicodeTables
     }
 
     /// <summary>Go's <c>unicode.SimpleFold</c>: the next rune of <paramref name="r"/>'s case-folding orbit.</summary>
-    public static int SimpleFold(int r)
-    {
-        if (r < 0x80)
-            return AsciiSimpleFold(r);
-        return Tables.SimpleFold.TryGetValue(r, out var f) ? f : r;
-    }
+    public static int SimpleFold(int r) => r < 0x80 ? AsciiSimpleFold(r) : TableSimpleFold(r);
+
+    internal static int TableSimpleFold(int r) => Tables.SimpleFold.TryGetValue(r, out var f) ? f : r;
 
     // ASCII without loading the tables: K -> k -> KELVIN SIGN -> K, S -> s -> LONG S -> S, other letters swap case.
     internal static int AsciiSimpleFold(int r) => r switch
