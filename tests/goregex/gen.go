@@ -296,8 +296,8 @@ func specs() []spec {
 }
 
 func main() {
-	if !strings.HasPrefix(runtime.Version(), "go1.2") || runtime.Version() < "go1.22" {
-		fmt.Fprintln(os.Stderr, "needs Go 1.22 or later, have", runtime.Version())
+	if _, err := regexp.Compile(`(?<n>x)`); err != nil {
+		fmt.Fprintln(os.Stderr, "needs Go 1.22 or later (for (?<name>...)), have", runtime.Version())
 		os.Exit(1)
 	}
 	writeGolden("tests/goregex/golden.json")
@@ -323,13 +323,28 @@ func writeGolden(path string) {
 		}
 		out = append(out, pc)
 	}
-	f, err := os.Create(path)
-	check(err)
-	enc := json.NewEncoder(f)
+	// One pattern a line.
+	var b strings.Builder
+	fmt.Fprintf(&b, "{\"go\": %q, \"patterns\": [\n", runtime.Version())
+	for i, pc := range out {
+		line, err := marshal(pc)
+		check(err)
+		b.Write(line)
+		if i < len(out)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("]}\n")
+	check(os.WriteFile(path, []byte(b.String()), 0o644))
+}
+
+func marshal(v any) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	check(enc.Encode(map[string]any{"go": runtime.Version(), "patterns": out}))
-	check(f.Close())
+	err := enc.Encode(v)
+	return []byte(strings.TrimSuffix(b.String(), "\n")), err
 }
 
 // One line per table: kind, name, then ranges lo-hi[/stride] in hex, R16 then R32 as Go lists them.
