@@ -161,6 +161,23 @@ public class IncrementalChainTests
             CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x")));
     }
 
+    [Theory]
+    [InlineData("tar")]
+    [InlineData("tar.gz")]
+    public void Pre_checkpoint_export_alone_is_named_as_such(string kind)
+    {
+        using var dir = new ScratchDir();
+        var (_, pre) = PodmanPair(dir.Path, "tar", kind);
+        var expected = $"checkpoint directory is missing in the archive file: {pre} (it is a pre-checkpoint export: pre-checkpoint/ holds "
+                       + "the processes' memory at pre-dump time, no process tree, files or sockets; give it with --parent when reading the checkpoint made with --with-previous)";
+        Assert.Equal(expected, CliRunner.AssertError(CliRunner.Run("memparse", pre)));
+        Assert.EndsWith(expected, CliRunner.AssertError(CliRunner.Run("show", pre)));
+        Assert.EndsWith(expected, CliRunner.AssertError(CliRunner.Run("inspect", pre)));
+        // Neither directory: upstream's message alone.
+        var neither = Original.Value.Under("other/").WriteArchive(dir.Path, "neither.tar");
+        Assert.Equal($"checkpoint directory is missing in the archive file: {neither}", CliRunner.AssertError(CliRunner.Run("memparse", neither)));
+    }
+
     [Fact]
     public void Cycle_of_parent_links_is_an_error()
     {
