@@ -111,7 +111,8 @@ public sealed class ProcessMemory
         if (at < _rawStart || at + destination.Length > _rawStart + _rawLength)
         {
             var end = Math.Max(at + destination.Length, RawEnd(runIndex, horizon, at + ReadAheadBytes));
-            if (end - at > ReadAheadBytes || !_pages.Holds(at, end - at))
+            // Whole-buffer reads go straight to the destination (no copy).
+            if (destination.Length >= ReadAheadBytes || !_pages.Holds(at, end - at))
             {
                 _pages.ReadExactlyAt(at, destination);
                 return;

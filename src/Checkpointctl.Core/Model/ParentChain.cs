@@ -4,10 +4,11 @@ namespace Checkpointctl.Core.Model;
 
 /// <summary>
 /// Finds and opens the parent image sets of an incremental dump (checkpoint-shapes.md §4): a CRIU image directory's
-/// <c>parent</c> link (followed on disk, as CRIU does), or for an archive the image set given by the user (Podman's
-/// pre-checkpoint export with <c>--parent</c>); a link inside an archive is never followed on the host. Each parent is
-/// read in its own single pass, with the pages plan the command gives for it; chains are limited in depth and checked
-/// for cycles.
+/// <c>parent</c> link (followed on disk, as CRIU does); for an archive the image set given by the user (<c>--parent</c>),
+/// else the link's target resolved inside the same archive (never on the host; targets outside it refused), else
+/// Podman's pre-checkpoint export beside the archive (<see cref="PreCheckpointBeside"/>). A parent in another input is
+/// read in its own single pass, with the pages plan the command gives for it; one in the same plain tar is read in
+/// place. Chains are limited in depth and checked for cycles.
 /// </summary>
 public sealed class ParentChain : IDisposable
 {
