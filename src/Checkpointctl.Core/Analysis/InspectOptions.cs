@@ -16,6 +16,15 @@ public sealed record InspectOptions
     public bool Metadata { get; init; }
     public bool All { get; init; }
 
+    /// <summary>Each thread's names, signals, scheduling and seccomp mode (<c>--threads</c>).</summary>
+    public bool Threads { get; init; }
+
+    /// <summary>The threads view with every thread's registers (<c>--registers</c>).</summary>
+    public bool Registers { get; init; }
+
+    /// <summary>Everything upstream's <c>--all</c> shows plus every view of this tool.</summary>
+    public bool Everything { get; init; }
+
     /// <summary>Root the process tree (and the files and sockets lists) at this PID; 0 for the whole tree.</summary>
     public uint Pid { get; init; }
 
@@ -27,10 +36,15 @@ public sealed record InspectOptions
 
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
+    /// <summary>A view that lists processes is asked for, so the process tree is read (and shown only with <see cref="PsTree"/>).</summary>
+    public bool NeedsProcesses => PsTree || Threads;
+
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
-        var o = All ? this with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : this;
+        var o = Everything ? this with { All = true, Threads = true, Registers = true } : this;
+        o = o.All ? o with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : o;
+        o = o with { Threads = o.Threads || o.Registers };
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
     }
 
@@ -48,6 +62,8 @@ public sealed record InspectOptions
             hold.Add(MountPoints.Images);
         if (PsTree)
             hold.AddRange(CriuImages.ProcessTreeImages);
+        if (Threads)
+            hold.AddRange(ThreadView.Images);
         if (NeedsMemory || ProcessMemory)
             hold.AddRange(CriuImages.MemoryMapImages);
         if (Files)

@@ -29,14 +29,7 @@ public sealed class ProcessView
 
     public List<ProcessView> Children { get; } = [];
 
-    public string StateName => State switch
-    {
-        TaskState.Alive => "Alive",
-        TaskState.Dead => "Dead",
-        TaskState.Stopped => "Stopped",
-        TaskState.Zombie => "Zombie",
-        _ => "Unknown",
-    };
+    public string StateName => Model.ProcessTree.Name(State);
 }
 
 /// <summary>Everything <c>inspect</c> shows for one checkpoint.</summary>
@@ -50,6 +43,9 @@ public sealed class Inspection
     public ProcessView? ProcessTree { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<SocketInfo> Sockets)>? Sockets { get; init; }
+
+    /// <summary>With <c>--threads</c>: every process of the (PID-rooted) tree in PID order, dead ones included.</summary>
+    public IReadOnlyList<ProcessThreads>? Threads { get; init; }
 
     /// <summary>With <c>--mounts</c>: see <see cref="MountPoints.Of"/>; null when not asked for or nothing is recorded.</summary>
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
@@ -75,7 +71,7 @@ public sealed class Inspection
         var gpu = Wrap("failed to get GPU state: ", () => GpuState.Read(images, gpuHeaders));
         ProcessNode? root = null;
         long secondPassBytes = 0;
-        if (options.PsTree && !(options.OptionalProcessTree && !images.Has("pstree.img")))
+        if (options.NeedsProcesses && !(options.OptionalProcessTree && !images.Has("pstree.img")))
         {
             root = Wrap("failed to get process tree: ", () => Model.ProcessTree.Build(images));
             if (options.Pid != 0)
@@ -84,7 +80,7 @@ public sealed class Inspection
             if (capture != null)
                 secondPassBytes = SecondPassIfNeeded(path, images, capture, root);
         }
-        var tree = root != null ? Wrap("failed to get process tree: ", () => View(images, root, options)) : null;
+        var tree = root != null && options.PsTree ? Wrap("failed to get process tree: ", () => View(images, root, options)) : null;
         // Upstream lists files and sockets by PID (not in tree order).
         var withImages = root?.DepthFirst().Where(n => n.HasImages).OrderBy(n => n.Pid).ToList() ?? [];
         var files = options.Files
@@ -92,6 +88,10 @@ public sealed class Inspection
             : null;
         var sockets = options.Sockets
             ? Wrap("failed to get sockets: ", () => withImages.Select(n => (n.Pid, Model.Sockets.Of(images, n.Pid))).Where(s => s.Item2.Count > 0).ToList())
+            : null;
+        var byPid = root?.DepthFirst().OrderBy(n => n.Pid).ToList() ?? [];
+        var threads = options.Threads
+            ? Wrap("failed to get threads: ", () => byPid.Select(n => ThreadView.Of(images, n, options.Registers)).ToList())
             : null;
         return new Inspection
         {
@@ -103,6 +103,7 @@ public sealed class Inspection
             ProcessTree = tree,
             Files = files,
             Sockets = sockets,
+            Threads = threads,
             Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
             Gpu = gpu,
             BytesRead = archive.BytesRead.Bytes + secondPassBytes,

@@ -61,6 +61,8 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
 
     public IReadOnlyList<FdinfoEntry> Fdinfo(uint filesId) => Cached($"fdinfo-{filesId}.img", r => r.ReadAll(FdinfoEntry.Parser), CriuMagic.Fdinfo);
 
+    public SeccompEntry Seccomp() => Cached("seccomp.img", r => r.Read(SeccompEntry.Parser), CriuMagic.Seccomp);
+
     public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);
 
     /// <summary>

@@ -19,18 +19,22 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<bool> _sockets = new("--sockets");
     private readonly Option<bool> _metadata = new("--metadata");
     private readonly Option<bool> _all = new("--all");
+    private readonly Option<bool> _threads = new("--threads");
+    private readonly Option<bool> _registers = new("--registers");
+    private readonly Option<bool> _everything = new("--everything");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
 
     public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format })
+        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _threads, _registers, _everything })
             Command.Options.Add(o);
     }
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
         ("--all", "Show all information about container checkpoints"),
+        ("--everything", "Show everything: all of --all and every view below (threads, registers, ...)"),
         ("--files", "Display the open file descriptors for processes in the container checkpoint"),
         ("--format string", "Specify the output format: tree or json (default \"tree\")"),
         ("--metadata", "Show metadata about the container"),
@@ -40,7 +44,9 @@ internal sealed class InspectCommand : CliCommand
         ("--ps-tree-cmd", "Display an overview of processes in the container checkpoint with full command line arguments"),
         ("--ps-tree-env", "Display an overview of processes in the container checkpoint with their environment variables"),
         ("--sockets", "Display the open sockets for processes in the container checkpoint"),
+        ("--registers", "Display the threads with their registers (implies --threads)"),
         ("--stats", "Display checkpoint statistics"),
+        ("--threads", "Display each process's threads: names, blocked and pending signals, scheduling, seccomp"),
     ];
 
     public override int Execute(ParseResult parse, CliContext context)
@@ -58,6 +64,9 @@ internal sealed class InspectCommand : CliCommand
             Sockets = parse.GetValue(_sockets),
             Metadata = parse.GetValue(_metadata),
             All = parse.GetValue(_all),
+            Threads = parse.GetValue(_threads),
+            Registers = parse.GetValue(_registers),
+            Everything = parse.GetValue(_everything),
         };
         var format = parse.GetValue(_format) ?? "tree";
         // Every flag is checked before any checkpoint is opened.

@@ -1,0 +1,74 @@
+using Checkpointctl.Core.Analysis;
+using Checkpointctl.Core.Model;
+
+namespace Checkpointctl.Cli.Rendering;
+
+/// <summary>The views this tool adds to <c>inspect</c>'s tree (after upstream's sections, only when asked for).</summary>
+internal static class ForensicTreeRenderer
+{
+    public static void AddTo(TreeNode root, Inspection i)
+    {
+        if (i.Threads is { } threads)
+            AddThreads(root.Add("Threads"), threads);
+    }
+
+    private static void AddThreads(TreeNode parent, IReadOnlyList<ProcessThreads> processes)
+    {
+        foreach (var p in processes)
+        {
+            var node = parent.Add($"[{p.Pid}]  {p.Command}");
+            var state = ProcessTree.Name(p.State);
+            if (p.ExitCode is { } code)
+                state += $" (exit code {code})";
+            if (p.StopSignal is { } signal)
+                state += $" (by {Signals.Name((int)signal)})";
+            node.Add($"State: {state}");
+            node.Add($"PPID: {p.Ppid}, PGID: {p.Pgid}, SID: {p.Sid}");
+            if (p.Threads.Count == 0)
+                continue;
+            node.Add($"Shared pending signals: {SignalList(p.SharedPending)}");
+            foreach (var t in p.Threads)
+                AddThread(node.Add($"Thread {t.Tid} ({t.Name})"), t);
+        }
+    }
+
+    private static void AddThread(TreeNode node, ThreadDetails t)
+    {
+        node.Add($"Blocked signals: {SignalList(t.Blocked)}");
+        node.Add($"Pending signals: {SignalList(t.Pending)}");
+        node.Add($"Scheduling: {Scheduling(t)}");
+        node.Add(t.SeccompFilters > 0 ? $"Seccomp: {t.SeccompMode} ({t.SeccompFilters} {(t.SeccompFilters == 1 ? "filter" : "filters")})" : $"Seccomp: {t.SeccompMode}");
+        if (t.Registers is { } r)
+            AddRegisters(node.Add($"Registers ({r.Architecture})"), r);
+    }
+
+    private static string Scheduling(ThreadDetails t)
+    {
+        var parts = new List<string> { t.SchedPolicy ?? "unknown" };
+        if (t.SchedPriority is { } prio)
+            parts.Add($"priority {prio}");
+        if (t.Nice is { } nice)
+            parts.Add($"nice {nice}");
+        return string.Join(", ", parts);
+    }
+
+    private static void AddRegisters(TreeNode node, RegisterSet r)
+    {
+        if (r.Syscall is { } nr)
+            node.Add(r.RestartAdjusted ? $"In syscall {nr} (restart-adjusted)" : $"In syscall {nr}");
+        AddValues(node.Add("General"), r.General);
+        if (r.Fpu.Count > 0)
+            AddValues(node.Add("FPU"), r.Fpu);
+        if (r.Vector.Count > 0)
+            AddValues(node.Add("Vector"), r.Vector);
+    }
+
+    private static void AddValues(TreeNode node, IReadOnlyList<RegisterValue> values)
+    {
+        foreach (var v in values)
+            node.Add($"{v.Name}: {v.Value}");
+    }
+
+    public static string SignalList(IReadOnlyList<int> signals) =>
+        signals.Count == 0 ? "none" : string.Join(", ", signals.Select(Signals.Name));
+}

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+
+namespace Checkpointctl.Tests;
+
+/// <summary>
+/// The views this tool adds to <c>inspect</c>, over every shared fixture (CRIU image directories, Podman archives,
+/// wrapped archives of each engine), tree and JSON, byte for byte against committed golden files.
+/// </summary>
+public class ViewGoldenTests
+{
+    /// <summary>Case name → inspect flags; each case runs in tree and JSON format.</summary>
+    private static readonly (string Name, string[] Flags)[] Cases =
+    [
+        ("threads", ["--threads"]),
+        ("registers", ["--registers"]),
+    ];
+
+    /// <summary>Every fixture the views run on: name → path.</summary>
+    public static IEnumerable<(string Name, string Path)> Fixtures() =>
+        new[] { "piggie", "py-tree", "shell-loop" }.Select(n => (n, TestPaths.Criu(n)))
+            .Concat(TestPaths.AllArchives().Select(a => (Path.GetFileName(a), a)));
+
+    public static TheoryData<string, string, string> AllCases()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var (name, _) in Fixtures())
+        {
+            foreach (var (c, _) in Cases)
+            {
+                data.Add(name, c, "tree");
+                data.Add(name, c, "json");
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(AllCases))]
+    public void View_matches_golden(string fixture, string @case, string format)
+    {
+        var path = Fixtures().Single(f => f.Name == fixture).Path;
+        var flags = Cases.Single(c => c.Name == @case).Flags;
+        var result = CliRunner.Run(["inspect", path, .. flags, "--format", format]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal("", result.Stderr);
+        var output = GoldenFile.Normalize(result.Stdout, path);
+        GoldenFile.Assert(output, $"views/{fixture}.{@case}.{(format == "tree" ? "txt" : "json")}");
+    }
+
+    /// <summary>The views' JSON keys, added after upstream's.</summary>
+    public static readonly string[] ViewKeys = ["threads"];
+
+    /// <summary><c>--everything</c> is <c>--all</c> plus the views: removing their keys gives <c>--all</c>'s JSON.</summary>
+    [Theory]
+    [MemberData(nameof(FixtureNames))]
+    public void Everything_is_all_plus_the_views(string fixture)
+    {
+        var path = Fixtures().Single(f => f.Name == fixture).Path;
+        var all = JsonNode.Parse(CliRunner.Run("inspect", path, "--all", "--format", "json").Stdout)!.AsArray()[0]!.AsObject();
+        var everything = JsonNode.Parse(CliRunner.Run("inspect", path, "--everything", "--format", "json").Stdout)!.AsArray()[0]!.AsObject();
+        foreach (var key in ViewKeys)
+            Assert.True(everything.Remove(key), $"--everything has no {key}");
+        Assert.True(JsonNode.DeepEquals(all, everything));
+        Assert.Equal(all.Select(p => p.Key), everything.Select(p => p.Key));
+    }
+
+    public static TheoryData<string> FixtureNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (name, _) in Fixtures())
+            data.Add(name);
+        return data;
+    }
+}
