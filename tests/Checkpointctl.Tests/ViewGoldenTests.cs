@@ -13,6 +13,7 @@ public class ViewGoldenTests
     [
         ("threads", ["--threads"]),
         ("registers", ["--registers"]),
+        ("memory-map", ["--memory-map"]),
     ];
 
     /// <summary>Every fixture the views run on: name → path.</summary>
@@ -48,7 +49,7 @@ public class ViewGoldenTests
     }
 
     /// <summary>The views' JSON keys, added after upstream's.</summary>
-    public static readonly string[] ViewKeys = ["threads"];
+    public static readonly string[] ViewKeys = ["threads", "memory_map"];
 
     /// <summary><c>--everything</c> is <c>--all</c> plus the views: removing their keys gives <c>--all</c>'s JSON.</summary>
     [Theory]
@@ -62,6 +63,19 @@ public class ViewGoldenTests
             Assert.True(everything.Remove(key), $"--everything has no {key}");
         Assert.True(JsonNode.DeepEquals(all, everything));
         Assert.Equal(all.Select(p => p.Key), everything.Select(p => p.Key));
+    }
+
+    /// <summary>Views that need only small images never ask for a pages file (nor any member to be streamed to them).</summary>
+    [Fact]
+    public void Views_never_request_pages()
+    {
+        var options = new Checkpointctl.Core.Analysis.InspectOptions { Threads = true, Registers = true, MemoryMap = true }.Normalize();
+        Assert.False(options.NeedsMemory);
+        var request = options.ToRequest(null);
+        Assert.Empty(request.Consumers);
+        foreach (var member in new[] { "checkpoint/pages-1.img", "checkpoint/pages-12.img", "checkpoint/amdgpu-pages-1-0.img" })
+            Assert.DoesNotContain(request.Hold, p => p.Matches(member));
+        Assert.Contains(request.Hold, p => p.Matches("checkpoint/pagemap-1.img"));
     }
 
     public static TheoryData<string> FixtureNames()

@@ -22,6 +22,9 @@ public sealed record InspectOptions
     /// <summary>The threads view with every thread's registers (<c>--registers</c>).</summary>
     public bool Registers { get; init; }
 
+    /// <summary>Each process's mappings as <c>/proc/PID/maps</c> lines with their page counts (<c>--memory-map</c>).</summary>
+    public bool MemoryMap { get; init; }
+
     /// <summary>Everything upstream's <c>--all</c> shows plus every view of this tool.</summary>
     public bool Everything { get; init; }
 
@@ -37,12 +40,12 @@ public sealed record InspectOptions
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
     /// <summary>A view that lists processes is asked for, so the process tree is read (and shown only with <see cref="PsTree"/>).</summary>
-    public bool NeedsProcesses => PsTree || Threads;
+    public bool NeedsProcesses => PsTree || Threads || MemoryMap;
 
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
-        var o = Everything ? this with { All = true, Threads = true, Registers = true } : this;
+        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true } : this;
         o = o.All ? o with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : o;
         o = o with { Threads = o.Threads || o.Registers };
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
@@ -64,6 +67,8 @@ public sealed record InspectOptions
             hold.AddRange(CriuImages.ProcessTreeImages);
         if (Threads)
             hold.AddRange(ThreadView.Images);
+        if (MemoryMap)
+            hold.AddRange(Model.MemoryMap.Images);
         if (NeedsMemory || ProcessMemory)
             hold.AddRange(CriuImages.MemoryMapImages);
         if (Files)

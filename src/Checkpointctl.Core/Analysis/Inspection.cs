@@ -47,6 +47,9 @@ public sealed class Inspection
     /// <summary>With <c>--threads</c>: every process of the (PID-rooted) tree in PID order, dead ones included.</summary>
     public IReadOnlyList<ProcessThreads>? Threads { get; init; }
 
+    /// <summary>With <c>--memory-map</c>: the alive and stopped processes of the (PID-rooted) tree in PID order.</summary>
+    public IReadOnlyList<ProcessMemoryMap>? MemoryMaps { get; init; }
+
     /// <summary>With <c>--mounts</c>: see <see cref="MountPoints.Of"/>; null when not asked for or nothing is recorded.</summary>
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
     /// <summary>CRIU plugins and GPU images (shown only when <see cref="GpuState.IsPresent"/>).</summary>
@@ -93,6 +96,9 @@ public sealed class Inspection
         var threads = options.Threads
             ? Wrap("failed to get threads: ", () => byPid.Select(n => ThreadView.Of(images, n, options.Registers)).ToList())
             : null;
+        var memoryMaps = options.MemoryMap
+            ? Wrap("failed to get memory map: ", () => byPid.Where(n => n.HasImages).Select(n => Model.MemoryMap.Of(images, n)).ToList())
+            : null;
         return new Inspection
         {
             Path = path,
@@ -104,6 +110,7 @@ public sealed class Inspection
             Files = files,
             Sockets = sockets,
             Threads = threads,
+            MemoryMaps = memoryMaps,
             Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
             Gpu = gpu,
             BytesRead = archive.BytesRead.Bytes + secondPassBytes,

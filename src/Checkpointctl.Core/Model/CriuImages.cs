@@ -61,6 +61,28 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
 
     public IReadOnlyList<FdinfoEntry> Fdinfo(uint filesId) => Cached($"fdinfo-{filesId}.img", r => r.ReadAll(FdinfoEntry.Parser), CriuMagic.Fdinfo);
 
+    /// <summary><c>memfd.img</c>: the memfd inodes (names, sizes and the shmem id of their pages) by inode id.</summary>
+    public IReadOnlyDictionary<ulong, MemfdInodeEntry> MemfdInodes() => Cached("memfd.img", r =>
+    {
+        var inodes = new Dictionary<ulong, MemfdInodeEntry>();
+        foreach (var m in r.ReadAll(MemfdInodeEntry.Parser))
+            inodes[m.InodeId] = m;
+        return inodes;
+    }, CriuMagic.MemfdInode);
+
+    /// <summary><c>ipcns-shm-&lt;ns&gt;.img</c>: the SysV shared memory segments of an IPC namespace (payloads skipped when not in pagemaps).</summary>
+    public IReadOnlyList<IpcShmEntry> IpcShm(uint ns) => Cached($"ipcns-shm-{ns}.img", r =>
+    {
+        var list = new List<IpcShmEntry>();
+        while (r.TryRead(IpcShmEntry.Parser, out var e))
+        {
+            list.Add(e);
+            if (!e.InPagemaps)
+                r.ReadPayload((e.Size + 3) & ~3UL);
+        }
+        return list;
+    }, CriuMagic.IpcnsShm);
+
     public SeccompEntry Seccomp() => Cached("seccomp.img", r => r.Read(SeccompEntry.Parser), CriuMagic.Seccomp);
 
     public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);
@@ -114,9 +136,13 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
     }
 
     /// <summary>The pagemap of a process (page size checked against its pages file when that is available).</summary>
-    public Pagemap Pagemap(uint pid)
+    public Pagemap Pagemap(uint pid) => PagemapNamed($"pagemap-{pid}.img");
+
+    /// <summary>The pagemap of a shared memory object (memfd, anonymous shared or SysV); its addresses are object offsets.</summary>
+    public Pagemap ShmemPagemap(ulong shmid) => PagemapNamed($"pagemap-shmem-{shmid}.img");
+
+    private Pagemap PagemapNamed(string name)
     {
-        var name = $"pagemap-{pid}.img";
         if (_cache.TryGetValue(name, out var cached))
             return (Pagemap)cached;
         var bytes = Image(name);

@@ -22,12 +22,13 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<bool> _threads = new("--threads");
     private readonly Option<bool> _registers = new("--registers");
     private readonly Option<bool> _everything = new("--everything");
+    private readonly Option<bool> _memoryMap = new("--memory-map");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
 
     public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _threads, _registers, _everything })
+        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _threads, _registers, _everything, _memoryMap })
             Command.Options.Add(o);
     }
 
@@ -37,6 +38,7 @@ internal sealed class InspectCommand : CliCommand
         ("--everything", "Show everything: all of --all and every view below (threads, registers, ...)"),
         ("--files", "Display the open file descriptors for processes in the container checkpoint"),
         ("--format string", "Specify the output format: tree or json (default \"tree\")"),
+        ("--memory-map", "Display each process's memory mappings (as /proc/PID/maps) with their dumped, parent and lazy pages"),
         ("--metadata", "Show metadata about the container"),
         ("--mounts", "Display an overview of mounts used in the container checkpoint"),
         ("-p, --pid uint32", "Display the process tree of a specific PID"),
@@ -67,6 +69,7 @@ internal sealed class InspectCommand : CliCommand
             Threads = parse.GetValue(_threads),
             Registers = parse.GetValue(_registers),
             Everything = parse.GetValue(_everything),
+            MemoryMap = parse.GetValue(_memoryMap),
         };
         var format = parse.GetValue(_format) ?? "tree";
         // Every flag is checked before any checkpoint is opened.

@@ -16,6 +16,71 @@ internal static class ForensicJsonRenderer
                 WriteProcessThreads(w, p);
             w.EndArray();
         }
+        if (i.MemoryMaps is { } maps)
+        {
+            w.Name("memory_map");
+            w.BeginArray();
+            foreach (var p in maps)
+                WriteMemoryMap(w, p);
+            w.EndArray();
+        }
+    }
+
+    private static void WriteMemoryMap(GoJsonWriter w, ProcessMemoryMap p)
+    {
+        w.BeginObject();
+        w.Property("pid", p.Pid);
+        w.Property("command", p.Command);
+        w.Property("executable", p.Executable);
+        w.Property("page_size", p.PageSize);
+        w.Property("dumped_pages", (long)p.DumpedPages);
+        w.Property("parent_pages", (long)p.ParentPages);
+        w.Property("lazy_pages", (long)p.LazyPages);
+        w.Name("mappings");
+        w.BeginArray();
+        foreach (var m in p.Mappings)
+        {
+            w.BeginObject();
+            w.Property("start", Hex(m.Start));
+            w.Property("end", Hex(m.End));
+            w.Property("perms", m.Permissions);
+            w.Property("offset", (long)m.Offset);
+            w.Property("device", m.Device);
+            w.Property("inode", (long)m.Inode);
+            w.Property("name", m.Name);
+            w.Property("kind", m.Kind);
+            Words(w, "status", VmaFlags.Status(m.Status));
+            Words(w, "flags", VmaFlags.MapFlags(m.Flags));
+            Words(w, "madvise", VmaFlags.Madvise(m.Madvise));
+            w.Property("dumped_pages", (long)m.DumpedPages);
+            w.Property("parent_pages", (long)m.ParentPages);
+            w.Property("lazy_pages", (long)m.LazyPages);
+            w.Property("pages_image", m.PagesImage);
+            w.EndObject();
+        }
+        w.EndArray();
+        w.Name("guards");
+        w.BeginArray();
+        foreach (var (start, end) in p.Guards)
+        {
+            w.BeginObject();
+            w.Property("start", Hex(start));
+            w.Property("end", Hex(end));
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+    }
+
+    private static string Hex(ulong value) => "0x" + value.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void Words(GoJsonWriter w, string name, IEnumerable<string> words)
+    {
+        w.Name(name);
+        w.BeginArray();
+        foreach (var word in words)
+            w.String(word);
+        w.EndArray();
     }
 
     private static void WriteProcessThreads(GoJsonWriter w, ProcessThreads p)

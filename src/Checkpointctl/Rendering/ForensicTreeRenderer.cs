@@ -10,6 +10,35 @@ internal static class ForensicTreeRenderer
     {
         if (i.Threads is { } threads)
             AddThreads(root.Add("Threads"), threads);
+        if (i.MemoryMaps is { } maps)
+            AddMemoryMaps(root.Add("Memory map"), maps);
+    }
+
+    private static void AddMemoryMaps(TreeNode parent, IReadOnlyList<ProcessMemoryMap> maps)
+    {
+        foreach (var p in maps)
+        {
+            var node = parent.Add($"[{p.Pid}]  {p.Command}");
+            if (p.Executable.Length > 0)
+                node.Add($"Executable: {p.Executable}");
+            node.Add($"Pages: {p.DumpedPages} dumped ({Units.Bytes((long)(p.DumpedPages * (ulong)p.PageSize))}), {p.ParentPages} in parent, {p.LazyPages} lazy");
+            var mappings = node.Add($"Mappings: {p.Mappings.Count}");
+            foreach (var m in p.Mappings)
+                mappings.Add(m.MapsLine + PageNote(m));
+            foreach (var (start, end) in p.Guards)
+                node.Add($"Guard: {start:x8}-{end:x8}");
+        }
+    }
+
+    // "  [3 pages]", "  [1 dumped, 2 in parent, 4 lazy]", "  [256 pages in pagemap-shmem-394.img]"; nothing without pages.
+    private static string PageNote(MemoryMapping m)
+    {
+        if (m.DumpedPages == 0 && m.ParentPages == 0 && m.LazyPages == 0)
+            return "";
+        var shared = m.PagesImage.StartsWith("pagemap-shmem-", StringComparison.Ordinal) ? $" in {m.PagesImage}" : "";
+        if (m.ParentPages == 0 && m.LazyPages == 0)
+            return $"  [{m.DumpedPages} {(m.DumpedPages == 1 ? "page" : "pages")}{shared}]";
+        return $"  [{m.DumpedPages} dumped, {m.ParentPages} in parent, {m.LazyPages} lazy{shared}]";
     }
 
     private static void AddThreads(TreeNode parent, IReadOnlyList<ProcessThreads> processes)
