@@ -14,6 +14,9 @@ public class ViewGoldenTests
         ("threads", ["--threads"]),
         ("registers", ["--registers"]),
         ("memory-map", ["--memory-map"]),
+        ("namespaces", ["--namespaces"]),
+        ("security", ["--security"]),
+        ("inventory", ["--inventory"]),
     ];
 
     /// <summary>Every fixture the views run on: name → path.</summary>
@@ -49,7 +52,7 @@ public class ViewGoldenTests
     }
 
     /// <summary>The views' JSON keys, added after upstream's.</summary>
-    public static readonly string[] ViewKeys = ["threads", "memory_map"];
+    public static readonly string[] ViewKeys = ["threads", "memory_map", "namespaces", "security", "inventory"];
 
     /// <summary><c>--everything</c> is <c>--all</c> plus the views: removing their keys gives <c>--all</c>'s JSON.</summary>
     [Theory]
@@ -69,7 +72,10 @@ public class ViewGoldenTests
     [Fact]
     public void Views_never_request_pages()
     {
-        var options = new Checkpointctl.Core.Analysis.InspectOptions { Threads = true, Registers = true, MemoryMap = true }.Normalize();
+        var options = new Checkpointctl.Core.Analysis.InspectOptions
+        {
+            Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true,
+        }.Normalize();
         Assert.False(options.NeedsMemory);
         var request = options.ToRequest(null);
         Assert.Empty(request.Consumers);

@@ -1,4 +1,5 @@
 using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
 
 namespace Checkpointctl.Core.Analysis;
@@ -25,6 +26,15 @@ public sealed record InspectOptions
     /// <summary>Each process's mappings as <c>/proc/PID/maps</c> lines with their page counts (<c>--memory-map</c>).</summary>
     public bool MemoryMap { get; init; }
 
+    /// <summary>Each process's namespace IDs and what the namespace images record (<c>--namespaces</c>).</summary>
+    public bool Namespaces { get; init; }
+
+    /// <summary>Each process's credentials, capabilities, securebits, seccomp and LSM label (<c>--security</c>).</summary>
+    public bool Security { get; init; }
+
+    /// <summary>What CRIU recorded about the dump (<c>--inventory</c>).</summary>
+    public bool Inventory { get; init; }
+
     /// <summary>Everything upstream's <c>--all</c> shows plus every view of this tool.</summary>
     public bool Everything { get; init; }
 
@@ -40,12 +50,12 @@ public sealed record InspectOptions
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
     /// <summary>A view that lists processes is asked for, so the process tree is read (and shown only with <see cref="PsTree"/>).</summary>
-    public bool NeedsProcesses => PsTree || Threads || MemoryMap;
+    public bool NeedsProcesses => PsTree || Threads || MemoryMap || Namespaces || Security;
 
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
-        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true } : this;
+        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true } : this;
         o = o.All ? o with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : o;
         o = o with { Threads = o.Threads || o.Registers };
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
@@ -55,7 +65,7 @@ public sealed record InspectOptions
     /// The archive members these options need; pages only through <paramref name="pages"/> (or in place), GPU images
     /// only as far as <paramref name="gpu"/> reads their headers.
     /// </summary>
-    public ArchiveRequest ToRequest(PageCapture? pages, AmdGpuImageHeaders? gpu = null)
+    public ArchiveRequest ToRequest(PageCapture? pages, AmdGpuImageHeaders? gpu = null, DumpLogCapture? log = null)
     {
         var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
         hold.AddRange(GpuState.DetailImages);
@@ -69,6 +79,12 @@ public sealed record InspectOptions
             hold.AddRange(ThreadView.Images);
         if (MemoryMap)
             hold.AddRange(Model.MemoryMap.Images);
+        if (Namespaces)
+            hold.AddRange(NamespaceView.Images);
+        if (Security)
+            hold.AddRange(SecurityView.Images);
+        if (Inventory)
+            hold.AddRange(InventoryView.Images);
         if (NeedsMemory || ProcessMemory)
             hold.AddRange(CriuImages.MemoryMapImages);
         if (Files)
@@ -78,7 +94,7 @@ public sealed record InspectOptions
         return new ArchiveRequest
         {
             Hold = hold.Distinct().ToList(),
-            Consumers = [.. pages != null ? [pages.Consumer] : Array.Empty<MemberConsumer>(), .. gpu?.Consumers ?? []],
+            Consumers = [.. pages != null ? [pages.Consumer] : Array.Empty<MemberConsumer>(), .. gpu?.Consumers ?? [], .. log?.Consumers ?? []],
             NeedIndex = true,
         };
     }

@@ -50,6 +50,15 @@ public sealed class Inspection
     /// <summary>With <c>--memory-map</c>: the alive and stopped processes of the (PID-rooted) tree in PID order.</summary>
     public IReadOnlyList<ProcessMemoryMap>? MemoryMaps { get; init; }
 
+    /// <summary>With <c>--namespaces</c>.</summary>
+    public NamespaceView? Namespaces { get; init; }
+
+    /// <summary>With <c>--security</c>: the alive and stopped processes of the (PID-rooted) tree in PID order.</summary>
+    public IReadOnlyList<ProcessSecurity>? Security { get; init; }
+
+    /// <summary>With <c>--inventory</c>.</summary>
+    public InventoryView? Inventory { get; init; }
+
     /// <summary>With <c>--mounts</c>: see <see cref="MountPoints.Of"/>; null when not asked for or nothing is recorded.</summary>
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
     /// <summary>CRIU plugins and GPU images (shown only when <see cref="GpuState.IsPresent"/>).</summary>
@@ -65,7 +74,8 @@ public sealed class Inspection
         options = options.Normalize();
         var capture = options.NeedsMemory ? PageCapture.FromArgumentAreas() : null;
         var gpuHeaders = new AmdGpuImageHeaders();
-        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture, gpuHeaders));
+        var log = options.Inventory ? new DumpLogCapture() : null;
+        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture, gpuHeaders, log));
         if (archive.SupportsRandomAccess)
             capture = null;
         var container = ContainerInfo.Read(archive, withNetwork: true);
@@ -99,6 +109,14 @@ public sealed class Inspection
         var memoryMaps = options.MemoryMap
             ? Wrap("failed to get memory map: ", () => byPid.Where(n => n.HasImages).Select(n => Model.MemoryMap.Of(images, n)).ToList())
             : null;
+        var namespaces = options.Namespaces ? Wrap("failed to get namespaces: ", () => NamespaceView.Read(images, byPid)) : null;
+        var security = options.Security
+            ? Wrap("failed to get security: ", () => byPid.Where(n => n.HasImages).Select(n => SecurityView.Of(images, n)).ToList())
+            : null;
+        var inventory = options.Inventory
+            ? Wrap("failed to get inventory: ", () => InventoryView.Read(images, log?.Log,
+                container.Annotations.FirstOrDefault(a => a.Key == CheckpointAnnotations.CriuVersion).Value))
+            : null;
         return new Inspection
         {
             Path = path,
@@ -111,6 +129,9 @@ public sealed class Inspection
             Sockets = sockets,
             Threads = threads,
             MemoryMaps = memoryMaps,
+            Namespaces = namespaces,
+            Security = security,
+            Inventory = inventory,
             Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
             Gpu = gpu,
             BytesRead = archive.BytesRead.Bytes + secondPassBytes,

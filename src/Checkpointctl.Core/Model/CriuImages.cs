@@ -83,6 +83,25 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
         return list;
     }, CriuMagic.IpcnsShm);
 
+    public UtsnsEntry Utsns(uint ns) => Cached($"utsns-{ns}.img", r => r.Read(UtsnsEntry.Parser), CriuMagic.Utsns);
+
+    public IpcVarEntry IpcVar(uint ns) => Cached($"ipcns-var-{ns}.img", r => r.Read(IpcVarEntry.Parser), CriuMagic.IpcVar);
+
+    public NetnsEntry Netns(uint ns) => Cached($"netns-{ns}.img", r => r.Read(NetnsEntry.Parser), CriuMagic.Netns);
+
+    public IReadOnlyList<NetDeviceEntry> NetDevices(uint ns) => Cached($"netdev-{ns}.img", r => r.ReadAll(NetDeviceEntry.Parser), CriuMagic.Netdev);
+
+    public UsernsEntry Userns(uint ns) => Cached($"userns-{ns}.img", r => r.Read(UsernsEntry.Parser), CriuMagic.Userns);
+
+    public PidnsEntry Pidns(uint ns) => Cached($"pidns-{ns}.img", r => r.Read(PidnsEntry.Parser), CriuMagic.Pidns);
+
+    /// <summary><c>timens-&lt;ns&gt;.img</c>; <c>timens-0.img</c> holds CRIU's own clocks when the tree has no time namespace.</summary>
+    public TimensEntry Timens(uint ns) => Cached($"timens-{ns}.img", r => r.Read(TimensEntry.Parser), CriuMagic.Timens);
+
+    /// <summary>The interface addresses of a network namespace (raw <c>ifaddr-&lt;ns&gt;.img</c>).</summary>
+    public IReadOnlyList<InterfaceAddress> InterfaceAddresses(uint ns) =>
+        Cached($"ifaddr-{ns}.img", () => IfaddrImage.Parse($"ifaddr-{ns}.img", Image($"ifaddr-{ns}.img").Span));
+
     public SeccompEntry Seccomp() => Cached("seccomp.img", r => r.Read(SeccompEntry.Parser), CriuMagic.Seccomp);
 
     public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);

@@ -23,12 +23,15 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<bool> _registers = new("--registers");
     private readonly Option<bool> _everything = new("--everything");
     private readonly Option<bool> _memoryMap = new("--memory-map");
+    private readonly Option<bool> _namespaces = new("--namespaces");
+    private readonly Option<bool> _security = new("--security");
+    private readonly Option<bool> _inventory = new("--inventory");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
 
     public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _threads, _registers, _everything, _memoryMap })
+        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _threads, _registers, _everything, _memoryMap, _namespaces, _security, _inventory })
             Command.Options.Add(o);
     }
 
@@ -38,13 +41,16 @@ internal sealed class InspectCommand : CliCommand
         ("--everything", "Show everything: all of --all and every view below (threads, registers, ...)"),
         ("--files", "Display the open file descriptors for processes in the container checkpoint"),
         ("--format string", "Specify the output format: tree or json (default \"tree\")"),
+        ("--inventory", "Display what CRIU recorded about the dump: image and CRIU version, root IDs, plugins, lazy and parent pages"),
         ("--memory-map", "Display each process's memory mappings (as /proc/PID/maps) with their dumped, parent and lazy pages"),
         ("--metadata", "Show metadata about the container"),
         ("--mounts", "Display an overview of mounts used in the container checkpoint"),
+        ("--namespaces", "Display each process's namespaces and what the checkpoint records about them"),
         ("-p, --pid uint32", "Display the process tree of a specific PID"),
         ("--ps-tree", "Display an overview of processes in the container checkpoint"),
         ("--ps-tree-cmd", "Display an overview of processes in the container checkpoint with full command line arguments"),
         ("--ps-tree-env", "Display an overview of processes in the container checkpoint with their environment variables"),
+        ("--security", "Display each process's credentials, capabilities, seccomp filters and LSM profile"),
         ("--sockets", "Display the open sockets for processes in the container checkpoint"),
         ("--registers", "Display the threads with their registers (implies --threads)"),
         ("--stats", "Display checkpoint statistics"),
@@ -70,6 +76,9 @@ internal sealed class InspectCommand : CliCommand
             Registers = parse.GetValue(_registers),
             Everything = parse.GetValue(_everything),
             MemoryMap = parse.GetValue(_memoryMap),
+            Namespaces = parse.GetValue(_namespaces),
+            Security = parse.GetValue(_security),
+            Inventory = parse.GetValue(_inventory),
         };
         var format = parse.GetValue(_format) ?? "tree";
         // Every flag is checked before any checkpoint is opened.

@@ -24,6 +24,181 @@ internal static class ForensicJsonRenderer
                 WriteMemoryMap(w, p);
             w.EndArray();
         }
+        if (i.Namespaces is { } namespaces)
+            WriteNamespaces(w, namespaces);
+        if (i.Security is { } security)
+        {
+            w.Name("security");
+            w.BeginArray();
+            foreach (var p in security)
+                WriteSecurity(w, p);
+            w.EndArray();
+        }
+        if (i.Inventory is { } inventory)
+            WriteInventory(w, inventory);
+    }
+
+    private static void WriteNamespaces(GoJsonWriter w, NamespaceView view)
+    {
+        w.Name("namespaces");
+        w.BeginObject();
+        w.Name("processes");
+        w.BeginArray();
+        foreach (var p in view.Processes)
+        {
+            w.BeginObject();
+            w.Property("pid", p.Pid);
+            w.Property("command", p.Command);
+            w.Name("ids");
+            w.BeginObject();
+            foreach (var n in p.Namespaces)
+                w.Property(n.Kind, n.Id);
+            w.EndObject();
+            Words(w, "host", p.Namespaces.Where(n => n.Host).Select(n => n.Kind));
+            w.EndObject();
+        }
+        w.EndArray();
+        w.Name("details");
+        w.BeginArray();
+        foreach (var ns in view.Namespaces)
+        {
+            w.BeginObject();
+            w.Property("type", ns.Kind);
+            w.Property("id", ns.Id);
+            w.Property("host", ns.Host);
+            w.Name("pids");
+            w.BeginArray();
+            foreach (var pid in ns.Pids)
+                w.Number(pid);
+            w.EndArray();
+            Words(w, "images", ns.Images);
+            Properties(w, "properties", ns.Properties);
+            w.Name("objects");
+            w.BeginArray();
+            foreach (var o in ns.Objects)
+            {
+                w.BeginObject();
+                w.Property("name", o.Name);
+                Properties(w, "properties", o.Properties);
+                w.EndObject();
+            }
+            w.EndArray();
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+    }
+
+    // Keys may repeat (a device's addresses): a repeated key becomes an array of its values.
+    private static void Properties(GoJsonWriter w, string name, IReadOnlyList<KeyValuePair<string, string>> properties)
+    {
+        w.Name(name);
+        w.BeginObject();
+        foreach (var group in properties.GroupBy(p => p.Key))
+        {
+            var values = group.Select(p => p.Value).ToList();
+            if (group.Key == "inet")
+                Words(w, group.Key, values);
+            else
+                w.Property(group.Key, values[^1]);
+        }
+        w.EndObject();
+    }
+
+    private static void WriteSecurity(GoJsonWriter w, ProcessSecurity p)
+    {
+        w.BeginObject();
+        w.Property("pid", p.Pid);
+        w.Property("command", p.Command);
+        w.Name("uids");
+        w.BeginArray();
+        foreach (var id in new[] { p.Uids.Real, p.Uids.Effective, p.Uids.Saved, p.Uids.Filesystem })
+            w.Number(id);
+        w.EndArray();
+        w.Name("gids");
+        w.BeginArray();
+        foreach (var id in new[] { p.Gids.Real, p.Gids.Effective, p.Gids.Saved, p.Gids.Filesystem })
+            w.Number(id);
+        w.EndArray();
+        w.Name("groups");
+        w.BeginArray();
+        foreach (var g in p.Groups)
+            w.Number(g);
+        w.EndArray();
+        w.Name("capabilities");
+        w.BeginObject();
+        foreach (var set in p.CapabilitySets)
+        {
+            w.Name(set.Name);
+            w.BeginObject();
+            w.Property("mask", $"0x{set.Mask:x16}");
+            Words(w, "names", set.Capabilities);
+            w.EndObject();
+        }
+        w.EndObject();
+        Words(w, "securebits", Capabilities.SecurebitsOf(p.Securebits));
+        if (p.NoNewPrivs is { } nnp)
+            w.Property("no_new_privs", nnp);
+        w.Property("seccomp_mode", p.SeccompMode);
+        w.Property("seccomp_filters", p.SeccompFilters);
+        w.Property("seccomp_instructions", p.SeccompInstructions);
+        w.Property("lsm", p.Lsm);
+        if (p.LsmProfile != null)
+            w.Property("lsm_profile", p.LsmProfile);
+        if (p.LsmSockcreate != null)
+            w.Property("lsm_sockcreate", p.LsmSockcreate);
+        if (p.LoginUid is { } uid)
+            w.Property("loginuid", uid);
+        w.Name("threads_with_other_credentials");
+        w.BeginArray();
+        foreach (var t in p.ThreadsWithOtherCredentials)
+            w.Number(t);
+        w.EndArray();
+        w.EndObject();
+    }
+
+    private static void WriteInventory(GoJsonWriter w, InventoryView v)
+    {
+        w.Name("inventory");
+        w.BeginObject();
+        if (v.ImageVersion is { } version)
+            w.Property("img_version", version);
+        if (v.CriuVersion != null)
+        {
+            w.Property("criu_version", v.CriuVersion);
+            w.Property("criu_version_source", v.CriuVersionSource!);
+        }
+        if (v.RunId != null)
+            w.Property("dump_criu_run_id", v.RunId);
+        if (v.DumpUptime is { } uptime)
+            w.Property("dump_uptime_us", (long)uptime);
+        if (v.FdinfoPerId is { } perId)
+            w.Property("fdinfo_per_id", perId);
+        if (v.NsPerId is { } nsPerId)
+            w.Property("ns_per_id", nsPerId);
+        w.Name("root_ids");
+        w.BeginObject();
+        foreach (var (kind, id) in v.RootIds)
+            w.Property(kind, id);
+        w.EndObject();
+        if (v.RootCgSet is { } cg)
+            w.Property("root_cg_set", cg);
+        if (v.Lsm != null)
+            w.Property("lsm", v.Lsm);
+        if (v.PreDumpMode != null)
+            w.Property("pre_dump_mode", v.PreDumpMode);
+        w.Property("network_lock", v.NetworkLock);
+        if (v.TcpClose is { } tcpClose)
+            w.Property("tcp_close", tcpClose);
+        if (v.AllowUprobes is { } uprobes)
+            w.Property("allow_uprobes", uprobes);
+        if (v.Plugins != null)
+            Words(w, "plugins", v.Plugins);
+        w.Property("lazy_pages", (long)v.LazyPages);
+        w.Property("parent_pages", (long)v.ParentPages);
+        if (v.ParentLink != null)
+            w.Property("parent_link", v.ParentLink);
+        w.EndObject();
     }
 
     private static void WriteMemoryMap(GoJsonWriter w, ProcessMemoryMap p)

@@ -12,7 +12,90 @@ internal static class ForensicTreeRenderer
             AddThreads(root.Add("Threads"), threads);
         if (i.MemoryMaps is { } maps)
             AddMemoryMaps(root.Add("Memory map"), maps);
+        if (i.Namespaces is { } namespaces)
+            AddNamespaces(root.Add("Namespaces"), namespaces);
+        if (i.Security is { } security)
+            AddSecurity(root.Add("Security"), security);
+        if (i.Inventory is { } inventory)
+            AddInventory(root.Add("CRIU inventory"), inventory);
     }
+
+    private static void AddNamespaces(TreeNode parent, NamespaceView view)
+    {
+        var processes = parent.Add("Processes");
+        foreach (var p in view.Processes)
+            processes.Add($"[{p.Pid}]  {p.Command}").Add(string.Join(", ", p.Namespaces.Select(n => n.Host ? $"{n.Kind} {n.Id} (host)" : $"{n.Kind} {n.Id}")));
+        foreach (var ns in view.Namespaces)
+        {
+            var node = parent.Add(ns.Host ? $"{ns.Kind} {ns.Id} (host, shared with CRIU)" : $"{ns.Kind} {ns.Id}");
+            node.Add($"Processes: {string.Join(", ", ns.Pids)}");
+            if (ns.Images.Count > 0)
+                node.Add($"Images: {string.Join(", ", ns.Images)}");
+            foreach (var (key, value) in ns.Properties)
+                node.Add($"{key}: {value}");
+            foreach (var o in ns.Objects)
+            {
+                var obj = node.Add(o.Name);
+                foreach (var (key, value) in o.Properties)
+                    obj.Add($"{key}: {value}");
+            }
+        }
+    }
+
+    private static void AddSecurity(TreeNode parent, IReadOnlyList<ProcessSecurity> processes)
+    {
+        foreach (var p in processes)
+        {
+            var node = parent.Add($"[{p.Pid}]  {p.Command}");
+            node.Add($"UID: real {p.Uids.Real}, effective {p.Uids.Effective}, saved {p.Uids.Saved}, filesystem {p.Uids.Filesystem}");
+            node.Add($"GID: real {p.Gids.Real}, effective {p.Gids.Effective}, saved {p.Gids.Saved}, filesystem {p.Gids.Filesystem}");
+            node.Add($"Groups: {(p.Groups.Count == 0 ? "none" : string.Join(", ", p.Groups))}");
+            var caps = node.Add("Capabilities");
+            foreach (var set in p.CapabilitySets)
+                caps.Add($"{Capitalized(set.Name)}: {(set.Capabilities.Count == 0 ? "none" : string.Join(", ", set.Capabilities))} (0x{set.Mask:x16})");
+            var secbits = Capabilities.SecurebitsOf(p.Securebits);
+            node.Add($"Securebits: {(secbits.Count == 0 ? "none" : string.Join(", ", secbits))}");
+            node.Add($"No new privileges: {p.NoNewPrivs switch { true => "yes", false => "no", null => "no (or not recorded: CRIU < 3.19)" }}");
+            node.Add(p.SeccompMode == "filter"
+                ? $"Seccomp: filter ({p.SeccompFilters} {(p.SeccompFilters == 1 ? "filter" : "filters")}, {p.SeccompInstructions} instructions)"
+                : $"Seccomp: {p.SeccompMode}");
+            var lsm = node.Add($"LSM: {p.Lsm}");
+            if (p.LsmProfile != null)
+                lsm.Add($"Profile: {p.LsmProfile}");
+            else if (p.Lsm == "AppArmor")
+                lsm.Add("Profile: unconfined");
+            if (p.LsmSockcreate != null)
+                lsm.Add($"Socket creation label: {p.LsmSockcreate}");
+            node.Add($"Login UID: {(p.LoginUid is { } uid ? uid.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unset")}");
+            if (p.ThreadsWithOtherCredentials.Count > 0)
+                node.Add($"Threads with other credentials: {string.Join(", ", p.ThreadsWithOtherCredentials)}");
+        }
+    }
+
+    private static void AddInventory(TreeNode node, InventoryView v)
+    {
+        node.Add($"Image version: {v.ImageVersion switch { 2 => "2 (v1.1, head magics)", null => "not recorded", var n => n.ToString() }}");
+        node.Add($"CRIU version: {(v.CriuVersion != null ? $"{v.CriuVersion} (from {v.CriuVersionSource})" : "not recorded")}");
+        if (v.RunId != null)
+            node.Add($"Dump run ID: {v.RunId}");
+        node.Add($"Dump uptime: {(v.DumpUptime is { } us ? $"{us / 1_000_000}.{us % 1_000_000:D6} s" : "not recorded")}");
+        node.Add($"Root IDs: {string.Join(", ", v.RootIds.Select(r => $"{r.Kind} {r.Id}"))}");
+        if (v.RootCgSet is { } cg)
+            node.Add($"Root cgroup set: {cg}");
+        node.Add($"LSM: {v.Lsm ?? "not recorded"}");
+        node.Add($"Pre-dump mode: {v.PreDumpMode ?? "none"}");
+        node.Add($"Network lock: {v.NetworkLock}");
+        node.Add($"TCP close: {YesNo(v.TcpClose)}");
+        if (v.AllowUprobes != null)
+            node.Add($"Allow uprobes: {YesNo(v.AllowUprobes)}");
+        node.Add($"Plugins: {(v.Plugins == null ? "not recorded" : v.Plugins.Count == 0 ? "none" : string.Join(", ", v.Plugins))}");
+        node.Add($"Lazy pages: {v.LazyPages}");
+        node.Add($"Parent: {(v.ParentLink != null ? $"{v.ParentLink} (link)" : v.ParentPages > 0 ? "not in the checkpoint" : "none")}, {v.ParentPages} pages in parent");
+    }
+
+    private static string YesNo(bool? value) => value switch { true => "yes", false => "no", null => "not recorded" };
+
+    private static string Capitalized(string s) => char.ToUpperInvariant(s[0]) + s[1..];
 
     private static void AddMemoryMaps(TreeNode parent, IReadOnlyList<ProcessMemoryMap> maps)
     {
