@@ -117,13 +117,13 @@ public class OlderImagesTests
         var pagemap = Pagemap.Decode("pagemap-1.img", image);
         Assert.Equal(
         [
-            new PageRun(0x1000, 2, PageFlags.Present, 0),
-            new PageRun(0x4000, 1, PageFlags.Parent, -1),
-            new PageRun(0x6000, 3, PageFlags.Present, 2 * 4096),
-            new PageRun(0x10000, 1, PageFlags.Lazy, -1),
-            new PageRun(0x20000, 4, PageFlags.Present, 5 * 4096),
-            new PageRun(0x30000, 1, PageFlags.Present | PageFlags.Lazy, 9 * 4096),
-        ], pagemap.Runs);
+            (0x1000UL, 2UL, PageFlags.Present, 0L),
+            (0x4000UL, 1UL, PageFlags.Parent, -1L),
+            (0x6000UL, 3UL, PageFlags.Present, 2 * 4096L),
+            (0x10000UL, 1UL, PageFlags.Lazy, -1L),
+            (0x20000UL, 4UL, PageFlags.Present, 5 * 4096L),
+            (0x30000UL, 1UL, PageFlags.Present | PageFlags.Lazy, 9 * 4096L),
+        ], pagemap.Runs.Select(r => (r.Address, r.PageCount, r.Flags, r.FileOffsetInPages)));
         Assert.Equal(10UL, pagemap.PresentPages);
         Assert.Equal("pages-3.img", pagemap.PagesImageName);
     }

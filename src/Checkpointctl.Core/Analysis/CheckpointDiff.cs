@@ -15,6 +15,9 @@ public sealed record DiffOptions
     public bool Files { get; init; }
     public bool Sockets { get; init; }
 
+    /// <summary>The parent image set of incremental checkpoints (<c>--parent</c>), used by either side that has pages in a parent.</summary>
+    public Archive.CheckpointInput? Parent { get; init; }
+
     /// <summary>What each checkpoint is read with: process tree (if present), memory sizes, and the selected extras.</summary>
     public InspectOptions ToInspectOptions() => new()
     {
@@ -25,6 +28,7 @@ public sealed record DiffOptions
         PsTreeEnv = PsTreeEnv,
         Files = Files,
         Sockets = Sockets,
+        Parent = Parent,
     };
 }
 

@@ -47,10 +47,16 @@ public sealed record InspectOptions
     /// <summary>A checkpoint without <c>pstree.img</c> has no process tree (and no files or sockets) instead of an error.</summary>
     public bool OptionalProcessTree { get; init; }
 
+    /// <summary>The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump itself.</summary>
+    public CheckpointInput? Parent { get; init; }
+
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
     /// <summary>A view that lists processes is asked for, so the process tree is read (and shown only with <see cref="PsTree"/>).</summary>
     public bool NeedsProcesses => PsTree || Threads || MemoryMap || Namespaces || Security;
+
+    /// <summary>The pages these options read: the argument and environment areas, or none.</summary>
+    public PagesPlan PagesPlan => NeedsMemory ? ArgumentAreas.Plan : PagesPlan.None;
 
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
@@ -62,10 +68,10 @@ public sealed record InspectOptions
     }
 
     /// <summary>
-    /// The archive members these options need; pages only through <paramref name="pages"/> (or in place), GPU images
-    /// only as far as <paramref name="gpu"/> reads their headers.
+    /// The archive members these options need, pages aside (see <see cref="PagesPlan"/>); GPU images only as far as
+    /// <paramref name="gpu"/> reads their headers.
     /// </summary>
-    public ArchiveRequest ToRequest(PageCapture? pages, AmdGpuImageHeaders? gpu = null, DumpLogCapture? log = null)
+    public ArchiveRequest ToRequest(AmdGpuImageHeaders? gpu = null, DumpLogCapture? log = null)
     {
         var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
         hold.AddRange(GpuState.DetailImages);
@@ -94,7 +100,7 @@ public sealed record InspectOptions
         return new ArchiveRequest
         {
             Hold = hold.Distinct().ToList(),
-            Consumers = [.. pages != null ? [pages.Consumer] : Array.Empty<MemberConsumer>(), .. gpu?.Consumers ?? [], .. log?.Consumers ?? []],
+            Consumers = [.. gpu?.Consumers ?? [], .. log?.Consumers ?? []],
             NeedIndex = true,
         };
     }

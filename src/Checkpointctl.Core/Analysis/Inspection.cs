@@ -69,29 +69,25 @@ public sealed class Inspection
 
     /// <summary>Reads one checkpoint: one pass (two only for a compressed archive whose pages precede their pagemaps).</summary>
     /// <exception cref="CheckpointException">With upstream's wording for each part.</exception>
-    public static Inspection Read(string path, InspectOptions options)
+    public static Inspection Read(CheckpointInput input, InspectOptions options)
     {
         options = options.Normalize();
-        var capture = options.NeedsMemory ? PageCapture.FromArgumentAreas() : null;
         var gpuHeaders = new AmdGpuImageHeaders();
         var log = options.Inventory ? new DumpLogCapture() : null;
-        using var archive = CheckpointArchive.Open(path, options.ToRequest(capture, gpuHeaders, log));
-        if (archive.SupportsRandomAccess)
-            capture = null;
+        using var pages = PageSource.Open(input, options.ToRequest(gpuHeaders, log), options.PagesPlan);
+        using var parents = new ParentChain { Explicit = options.Parent, Plan = ArgumentAreas.ForParent };
+        var archive = pages.Archive;
         var container = ContainerInfo.Read(archive, withNetwork: true);
-        var images = new CriuImages(archive, capture);
+        var images = new CriuImages(pages, parents);
         var stats = options.Stats ? ReadStats(archive) : null;
         var gpu = Wrap("failed to get GPU state: ", () => GpuState.Read(images, gpuHeaders));
         ProcessNode? root = null;
-        long secondPassBytes = 0;
         if (options.NeedsProcesses && !(options.OptionalProcessTree && !images.Has("pstree.img")))
         {
             root = Wrap("failed to get process tree: ", () => Model.ProcessTree.Build(images));
             if (options.Pid != 0)
                 root = root.Find(options.Pid) ?? throw new MissingCheckpointDataException(
                     $"failed to get process tree: no process with PID {options.Pid} (use `inspect --ps-tree` to view all PIDs)");
-            if (capture != null)
-                secondPassBytes = SecondPassIfNeeded(path, images, capture, root);
         }
         var tree = root != null && options.PsTree ? Wrap("failed to get process tree: ", () => View(images, root, options)) : null;
         // Upstream lists files and sockets by PID (not in tree order).
@@ -119,7 +115,7 @@ public sealed class Inspection
             : null;
         return new Inspection
         {
-            Path = path,
+            Path = input.Path,
             Container = container,
             Sizes = archive.Sizes,
             Options = options,
@@ -134,7 +130,7 @@ public sealed class Inspection
             Inventory = inventory,
             Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
             Gpu = gpu,
-            BytesRead = archive.BytesRead.Bytes + secondPassBytes,
+            BytesRead = pages.BytesRead,
         };
     }
 
@@ -207,31 +203,6 @@ public sealed class Inspection
             map[entry[..eq]] = entry[(eq + 1)..];
         }
         return map.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
-    }
-
-    // The argument and environment pages of a compressed archive whose pagemaps came after its pages; returns bytes read.
-    private static long SecondPassIfNeeded(string path, CriuImages images, PageCapture capture, ProcessNode root)
-    {
-        var needs = new Dictionary<string, List<(long Offset, long Length)>>(StringComparer.Ordinal);
-        foreach (var node in root.DepthFirst().Where(n => n.HasImages))
-        {
-            if (!images.Has($"mm-{node.Pid}.img") || !images.Has($"pagemap-{node.Pid}.img"))
-                continue;
-            var pagemap = images.Pagemap(node.Pid);
-            var mm = images.Mm(node.Pid);
-            var member = ArchiveLayout.Image(pagemap.PagesImageName);
-            List<(long Offset, long Length)> ranges = [.. PageCapture.FileRanges(pagemap, mm.MmArgStart, mm.MmArgEnd), .. PageCapture.FileRanges(pagemap, mm.MmEnvStart, mm.MmEnvEnd)];
-            if (capture.Covers(member, ranges))
-                continue;
-            if (!needs.TryGetValue(member, out var list))
-                needs[member] = list = [];
-            list.AddRange(ranges);
-        }
-        if (needs.Count == 0)
-            return 0;
-        capture.Expect(needs);
-        using var second = CheckpointArchive.Open(path, new ArchiveRequest { Consumers = [capture.Consumer], RequireCheckpointDirectory = false });
-        return second.BytesRead.Bytes;
     }
 
     private static T Wrap<T>(string prefix, Func<T> action)

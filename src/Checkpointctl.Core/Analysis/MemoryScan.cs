@@ -28,57 +28,44 @@ public static class MemoryScan
     private const int ChunkBytes = 1 << 20;
     private const int BufferCount = 4;
 
-    /// <summary>Bytes the scan will deliver: present pages × page size (for progress).</summary>
-    public static long PresentBytes(Pagemap pagemap) => (long)pagemap.PresentPages * pagemap.PageSize;
+    /// <summary>Bytes the scan will deliver: pages in this or a parent image set × page size (for progress).</summary>
+    public static long PresentBytes(Pagemap pagemap) => (long)pagemap.DumpedPages * pagemap.PageSize;
 
     /// <exception cref="CheckpointException">Unknown or dead PID (upstream's messages), missing or short images.</exception>
-    public static void Run(string path, uint pid, IMemorySink sink)
+    /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
+    public static void Run(CheckpointInput input, uint pid, IMemorySink sink, CheckpointInput? parent = null)
     {
         var pagemapImage = ArchiveLayout.Image($"pagemap-{pid}.img");
-        var scanned = false;
         var request = new ArchiveRequest
         {
-            Hold = [.. CriuImages.ProcessTreeImages, pagemapImage, ArchiveLayout.Image($"mm-{pid}.img")],
-            // Compressed input: the pages go by once; stream them to the sink if the pagemap came before them.
-            Consumers = [new MemberConsumer(ArchiveLayout.Image("pages-*.img"), (member, data, archive) =>
-            {
-                if (archive.SupportsRandomAccess || scanned || !archive.Contains(pagemapImage))
-                    return;
-                var images = new CriuImages(archive);
-                CheckCore(images, pid);
-                var pagemap = images.Pagemap(pid);
-                if (ArchiveLayout.Image(pagemap.PagesImageName) != member.Name)
-                    return;
-                Stream(pagemap, data, member.Size, sink);
-                scanned = true;
-            })],
+            Hold = [.. CriuImages.ProcessTreeImages, pagemapImage, ArchiveLayout.Image($"mm-{pid}.img"), ArchiveLayout.Image("inventory.img")],
         };
-        using var archive = CheckpointArchive.Open(path, request);
-        var images = new CriuImages(archive);
-        var node = FindProcess(images, pid);
-        if (scanned)
-        {
-            sink.End();
-            return;
-        }
-        var pagemap = images.Pagemap(node.Pid);
-        var pagesMember = ArchiveLayout.Image(pagemap.PagesImageName);
-        if (!archive.Contains(pagesMember))
-            throw CriuImages.Missing(pagemap.PagesImageName);
-        if (archive.TryOpenRandomAccess(pagesMember) is { } pages)
-        {
-            Stream(pagemap, new RandomAccessStream(pages), pages.Length, sink);
-        }
+        // The process's pages member is read front to back; a streamed pass waits there while it is.
+        var sequential = new PagesPlan { Sequential = (member, archive) => IsPagesOf(pid, member, archive) };
+        using var pages = PageSource.Open(input, request, sequential);
+        // Parents are read in step with the dump, each in its own pass, front to back.
+        using var parents = new ParentChain { Explicit = parent, Plan = _ => sequential };
+        var images = new CriuImages(pages, parents);
+        // A streamed pass that waits at the pages has not seen pstree.img yet (it sorts after them): the PID's own core
+        // must say it has memory before anything is shown; the tree is checked when the pass has ended.
+        var treeChecked = pages.Archive.IsIndexComplete;
+        if (treeChecked)
+            FindProcess(images, pid);
         else
-        {
-            // The pagemap came after its pages in a compressed archive: one more pass for the pages alone.
-            using var second = CheckpointArchive.Open(path, new ArchiveRequest
-            {
-                Consumers = [new MemberConsumer(pagesMember, (member, data, _) => Stream(pagemap, data, member.Size, sink))],
-                RequireCheckpointDirectory = false,
-            });
-        }
+            CheckCore(images, pid);
+        Stream(images.Memory(pid), sink);
+        pages.Finish();
+        if (!treeChecked)
+            FindProcess(images, pid);
         sink.End();
+    }
+
+    // The pages member of the process's pagemap in the same image set (held before it, as usual).
+    private static bool IsPagesOf(uint pid, ArchiveMember member, CheckpointArchive archive)
+    {
+        var prefix = member.Name[..(member.Name.LastIndexOf('/') + 1)];
+        var images = new CriuImages(PageSource.Of(archive), prefix: prefix);
+        return images.Has($"pagemap-{pid}.img") && prefix + images.Pagemap(pid).PagesImageName == member.Name;
     }
 
     /// <summary>The process, checked to exist and to have memory, with upstream's messages.</summary>
@@ -101,15 +88,27 @@ public static class MemoryScan
             throw new MissingCheckpointDataException($"process {pid} has no memory pages (task state is zombie or dead)");
     }
 
-    // Present runs occupy the pages file back to back, in pagemap order: one sequential read. Reading (and, for a
-    // compressed archive, decompressing) runs on this thread while the sink works on another, so the slower of the
-    // two sets the pace, not their sum.
-    private static void Stream(Pagemap pagemap, Stream pages, long pagesLength, IMemorySink sink)
+    // Address ranges of present and parent runs, adjacent runs joined.
+    private static List<(ulong Start, ulong End)> DumpedRanges(Pagemap pagemap)
     {
-        var expected = PresentBytes(pagemap);
-        if (pagesLength < expected)
-            throw new InvalidCheckpointException(
-                $"{pagemap.PagesImageName}: {pagesLength} bytes, but {pagemap.Name} needs {expected} ({pagemap.PresentPages} pages of {pagemap.PageSize} bytes)");
+        var ranges = new List<(ulong Start, ulong End)>();
+        foreach (var run in pagemap.Runs.Where(r => r.IsPresent || r.IsInParent))
+        {
+            var end = run.Address + run.PageCount * (ulong)pagemap.PageSize;
+            if (ranges.Count > 0 && ranges[^1].End == run.Address)
+                ranges[^1] = (ranges[^1].Start, end);
+            else
+                ranges.Add((run.Address, end));
+        }
+        return ranges;
+    }
+
+    // Memory is read in address order, which reads each pages file front to back (the dump's and its parents'). Reading (and, for a compressed
+    // archive, decompressing) runs on this thread while the sink works on another, so the slower of the two sets the
+    // pace, not their sum.
+    private static void Stream(ProcessMemory memory, IMemorySink sink)
+    {
+        var pagemap = memory.Pagemap;
         sink.Begin(pagemap);
         using var filled = new BlockingCollection<(ulong Address, byte[] Buffer, int Length)>(BufferCount);
         using var free = new BlockingCollection<byte[]>(BufferCount);
@@ -135,28 +134,18 @@ public static class MemoryScan
         consumer.Start();
         try
         {
-            foreach (var run in pagemap.Runs)
+            // Adjacent runs are read as one range, so a dump of many small runs (an incremental one) still fills whole buffers.
+            foreach (var (start, end) in DumpedRanges(pagemap))
             {
-                if (!run.IsPresent)
-                    continue;
-                var address = run.Address;
-                var remaining = run.PageCount * (ulong)pagemap.PageSize;
-                while (remaining > 0)
+                var address = start;
+                while (address < end)
                 {
                     if (!free.TryTake(out var buffer, Timeout.Infinite))
                         break;
-                    var n = (int)Math.Min(remaining, (ulong)buffer.Length);
-                    try
-                    {
-                        pages.ReadExactly(buffer, 0, n);
-                    }
-                    catch (EndOfStreamException e)
-                    {
-                        throw new InvalidCheckpointException($"{pagemap.PagesImageName}: unexpected EOF", e);
-                    }
+                    var n = (int)Math.Min(end - address, (ulong)buffer.Length);
+                    memory.Read(address, buffer.AsSpan(0, n));
                     filled.Add((address, buffer, n));
                     address += (ulong)n;
-                    remaining -= (ulong)n;
                 }
                 if (sinkError != null)
                     break;

@@ -6,12 +6,32 @@ namespace Checkpointctl.Core.Analysis;
 /// <summary>One row of <c>memparse</c>'s size table.</summary>
 /// <param name="MemorySize">Dumped pages (Σ pagemap page counts × page size); reads no pages.</param>
 /// <param name="SharedMemorySize">Σ sizes of the process's MAP_SHARED mappings.</param>
-public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize);
+/// <param name="StoredSize">Bytes its pages take in the pages file (compressed size, padding not counted).</param>
+/// <param name="Compressed">Some of its pages are stored compressed.</param>
+/// <param name="PagesPerLevel">Its dumped pages in the dump, then (incremental dumps) in its parent, grandparent….</param>
+public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize, long StoredSize = 0, bool Compressed = false,
+    IReadOnlyList<ulong>? PagesPerLevel = null);
 
 /// <summary>The process memory size table of <c>memparse</c> without <c>--pid</c>.</summary>
 public static class MemoryTable
 {
     private const uint MapShared = 0x01;
+
+    // Where a process's dumped pages live: present in the dump, then what each parent holds of the rest.
+    private static List<ulong> PagesPerLevel(CriuImages images, uint pid)
+    {
+        var pagemap = images.Pagemap(pid);
+        var inParent = pagemap.ParentRanges([(0, ulong.MaxValue)]);
+        var counts = new List<ulong> { pagemap.PresentPages };
+        for (var level = images; inParent.Count > 0;)
+        {
+            level = level.Parent();
+            var parentMap = level.Pagemap(pid);
+            counts.Add(parentMap.PresentPagesIn(inParent));
+            inParent = parentMap.ParentRanges(inParent);
+        }
+        return counts;
+    }
 
     public static ArchiveRequest Request { get; } = new()
     {
@@ -19,10 +39,12 @@ public static class MemoryTable
     };
 
     /// <summary>Rows of alive and stopped processes in PID order (a dead or zombie process and its subtree are left out).</summary>
-    public static IReadOnlyList<ProcessMemorySize> Read(string path)
+    /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
+    public static IReadOnlyList<ProcessMemorySize> Read(CheckpointInput input, CheckpointInput? parent = null)
     {
-        using var archive = CheckpointArchive.Open(path, Request);
-        var images = new CriuImages(archive);
+        using var pages = PageSource.Open(input, Request, PagesPlan.None);
+        using var parents = new ParentChain { Explicit = parent };
+        var images = new CriuImages(pages, parents);
         var root = ProcessTree.Build(images);
         var rows = new List<ProcessMemorySize>();
         Walk(root);
@@ -41,7 +63,8 @@ public static class MemoryTable
                     throw new InvalidCheckpointException($"mm-{node.Pid}.img: shared mappings cover more than {long.MaxValue} bytes");
                 shared += (long)(v.End - v.Start);
             }
-            rows.Add(new ProcessMemorySize(node.Pid, node.Comm, checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), shared));
+            rows.Add(new ProcessMemorySize(node.Pid, node.Comm, checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), shared,
+                pagemap.StoredBytes, pagemap.IsCompressed, PagesPerLevel(images, node.Pid)));
             foreach (var child in node.Children)
                 Walk(child);
         }

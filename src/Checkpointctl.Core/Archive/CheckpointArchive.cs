@@ -59,6 +59,11 @@ public sealed class CheckpointArchive : IDisposable
 
     private readonly List<(string, TarEntryType)> _otherEntries = [];
 
+    /// <summary>Symbolic link entries and their targets (never followed; e.g. an incremental dump's <c>checkpoint/parent</c>).</summary>
+    public IReadOnlyDictionary<string, string> SymbolicLinks => _symbolicLinks;
+
+    private readonly Dictionary<string, string> _symbolicLinks = new(StringComparer.Ordinal);
+
     public bool Contains(string name) => _members.ContainsKey(name);
 
     public bool TryGetMember(string name, out ArchiveMember member) => _members.TryGetValue(name, out member!);
@@ -246,6 +251,8 @@ public sealed class CheckpointArchive : IDisposable
         {
             if (entry.EntryType is not (TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes))
                 _otherEntries.Add((name, entry.EntryType));
+            if (entry.EntryType == TarEntryType.SymbolicLink)
+                _symbolicLinks[name] = entry.LinkName;
             return null;
         }
         if (entry.Length < 0)
@@ -329,7 +336,7 @@ public sealed class CheckpointArchive : IDisposable
     }
 
     // Maps the exceptions of tar parsing and decompression to one user-facing message.
-    private T Guard<T>(Func<T> action)
+    internal T Guard<T>(Func<T> action)
     {
         try
         {

@@ -1,10 +1,12 @@
 using Checkpointctl.Core.Archive;
+using K4os.Compression.LZ4;
 
 namespace Checkpointctl.Core.Criu;
 
 /// <summary>
-/// Reads a process's dumped memory by virtual address from its pagemap and pages file, in place: the pages file is
-/// random-access data (a window of an uncompressed archive, a file of an unpacked checkpoint, or bytes in memory).
+/// Reads a process's dumped memory by virtual address from its pagemap and pages file: raw pages, or compressed
+/// blocks decoded one at a time (the last one kept, checkpoint-shapes.md §1.5). The pages file is whatever the page
+/// source serves; reads in address order read it front to back, so a streamed pages member serves them too.
 /// Runs are found by binary search; only PE_PRESENT runs occupy the pages file (format doc §3.3).
 /// </summary>
 public sealed class ProcessMemory
@@ -12,23 +14,39 @@ public sealed class ProcessMemory
     /// <summary>Largest single read, so a hostile <c>mm_env_end</c> cannot make us allocate gigabytes.</summary>
     public const int MaxReadBytes = 64 << 20;
 
-    private readonly RandomAccessData _pages;
+    // Compressed bytes are read for several blocks at once, up to this much (fewer system calls for per-page blocks).
+    private const int ReadAheadBytes = 1 << 20;
 
-    public ProcessMemory(Pagemap pagemap, RandomAccessData pages)
+    private readonly RandomAccessData _pages;
+    private readonly Func<ProcessMemory>? _openParent;
+    private readonly string? _level;
+    private ProcessMemory? _parent;
+    private byte[] _compressed = [];
+    private long _compressedStart = -1;
+    private int _compressedLength;
+    private byte[] _decoded = [];
+    private (int Run, int Block) _decodedBlock = (-1, -1);
+
+    /// <param name="parent">Opens the same process's memory in the parent image set, for PE_PARENT runs (incremental dumps).</param>
+    /// <param name="level">Set for a parent image set (named in messages): there a page no run covers is an error, as in CRIU.</param>
+    public ProcessMemory(Pagemap pagemap, RandomAccessData pages, Func<ProcessMemory>? parent = null, string? level = null)
     {
         Pagemap = pagemap;
         _pages = pages;
-        var expected = (long)pagemap.PresentPages * pagemap.PageSize;
+        _openParent = parent;
+        _level = level;
+        var expected = pagemap.PagesFileLength;
         if (pages.Length < expected)
-            throw new InvalidCheckpointException(
-                $"{pagemap.PagesImageName}: {pages.Length} bytes, but {pagemap.Name} needs {expected} ({pagemap.PresentPages} pages of {pagemap.PageSize} bytes)");
+            throw new InvalidCheckpointException(pagemap.IsCompressed
+                ? $"{pagemap.PagesImageName}: {pages.Length} bytes, but {pagemap.Name} needs {expected} (compressed)"
+                : $"{pagemap.PagesImageName}: {pages.Length} bytes, but {pagemap.Name} needs {expected} ({pagemap.PresentPages} pages of {pagemap.PageSize} bytes)");
     }
 
     public Pagemap Pagemap { get; }
 
     /// <summary>
-    /// Reads <c>[start, end)</c>. Bytes not in the pages file (never dumped, in a parent image, or lazy) read as zeros,
-    /// as the kernel would show untouched anonymous memory.
+    /// Reads <c>[start, end)</c>. Pages in a parent image set are read from it; bytes never dumped or lazy read as
+    /// zeros, as the kernel would show untouched anonymous memory.
     /// </summary>
     public byte[] Read(ulong start, ulong end)
     {
@@ -53,6 +71,8 @@ public sealed class ProcessMemory
             {
                 // Up to the next run (or the end of the request) is a hole.
                 var next = NextRunAddress(address);
+                if (_level != null)
+                    throw new InvalidCheckpointException($"{_level}{Pagemap.Name}: page 0x{address:x} is missing in the parent pagemap");
                 chunk = (int)Math.Min((ulong)destination.Length, next - address);
                 destination[..chunk].Clear();
             }
@@ -61,13 +81,80 @@ public sealed class ProcessMemory
                 var run = Pagemap.Runs[index];
                 var runEnd = run.Address + run.PageCount * pageSize;
                 chunk = (int)Math.Min((ulong)destination.Length, runEnd - address);
-                if (run.IsPresent)
+                if (run.IsInParent && _openParent != null)
+                    (_parent ??= _openParent()).Read(address, destination[..chunk]);
+                else if (!run.IsPresent)
+                    destination[..chunk].Clear();
+                else if (run.Blocks == null)
                     _pages.ReadExactlyAt(run.FileOffsetInPages + (long)(address - run.Address), destination[..chunk]);
                 else
-                    destination[..chunk].Clear();
+                    ReadBlocks(index, run, address - run.Address, destination[..chunk]);
             }
             address += (ulong)chunk;
             destination = destination[chunk..];
+        }
+    }
+
+    // Bytes [offset, offset + destination.Length) of a compressed run, block by block.
+    private void ReadBlocks(int runIndex, PageRun run, ulong offset, Span<byte> destination)
+    {
+        var blocks = run.Blocks!;
+        var stride = (ulong)blocks.BlockPages * (ulong)Pagemap.PageSize;
+        var lastBlock = (int)((offset + (ulong)destination.Length - 1) / stride);
+        while (!destination.IsEmpty)
+        {
+            var block = (int)(offset / stride);
+            var inBlock = (int)(offset - (ulong)block * stride);
+            var blockBytes = (int)(Math.Min((ulong)blocks.BlockPages, run.PageCount - (ulong)block * (ulong)blocks.BlockPages) * (ulong)Pagemap.PageSize);
+            var n = Math.Min(destination.Length, blockBytes - inBlock);
+            var stored = (int)blocks.StoredSize(block);
+            var at = run.FileOffsetInPages + blocks.Offset(block);
+            if (stored == 0)
+                destination[..n].Clear();
+            else if (stored == blockBytes)
+                Compressed(at, stored, run, blocks, lastBlock).Slice(inBlock, n).CopyTo(destination);
+            else if (_decodedBlock == (runIndex, block))
+                _decoded.AsSpan(inBlock, n).CopyTo(destination);
+            else if (n == blockBytes)
+                Decode(runIndex, block, Compressed(at, stored, run, blocks, lastBlock), destination[..n]);
+            else
+            {
+                // Part of a block: decode it whole and keep it for the reads that follow.
+                if (_decoded.Length < blockBytes)
+                    _decoded = new byte[blockBytes];
+                _decodedBlock = (-1, -1);
+                Decode(runIndex, block, Compressed(at, stored, run, blocks, lastBlock), _decoded.AsSpan(0, blockBytes));
+                _decodedBlock = (runIndex, block);
+                _decoded.AsSpan(inBlock, n).CopyTo(destination);
+            }
+            offset += (ulong)n;
+            destination = destination[n..];
+        }
+    }
+
+    // The stored bytes of one block, read together with the following blocks up to the last this read needs.
+    private ReadOnlySpan<byte> Compressed(long at, int stored, PageRun run, PageBlocks blocks, int lastBlock)
+    {
+        if (at < _compressedStart || at + stored > _compressedStart + _compressedLength)
+        {
+            var end = run.FileOffsetInPages + blocks.Offset(lastBlock + 1);
+            var length = (int)Math.Max(stored, Math.Min(end - at, ReadAheadBytes));
+            if (_compressed.Length < length)
+                _compressed = new byte[Math.Max(length, Math.Min(2 * _compressed.Length, ReadAheadBytes))];
+            _pages.ReadExactlyAt(at, _compressed.AsSpan(0, length));
+            _compressedStart = at;
+            _compressedLength = length;
+        }
+        return _compressed.AsSpan((int)(at - _compressedStart), stored);
+    }
+
+    private void Decode(int runIndex, int block, ReadOnlySpan<byte> source, Span<byte> target)
+    {
+        var n = LZ4Codec.Decode(source, target);
+        if (n != target.Length)
+        {
+            throw new InvalidCheckpointException(
+                $"{Pagemap.Name}: entry {runIndex + 1}: block {block}: {source.Length} bytes are not an LZ4 block of {target.Length} bytes");
         }
     }
 

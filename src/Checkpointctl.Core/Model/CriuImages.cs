@@ -6,17 +6,51 @@ using Google.Protobuf;
 namespace Checkpointctl.Core.Model;
 
 /// <summary>
-/// Typed access to the CRIU images of a checkpoint (the archive's <c>checkpoint/</c> directory). Images are decoded
-/// on demand from the members the command's request held, and decoded once.
+/// Typed access to the CRIU images of a checkpoint (the archive's <c>checkpoint/</c> directory, or another image set
+/// such as a parent's <c>pre-checkpoint/</c>). Images are decoded on demand from the members the command's request
+/// held, and decoded once.
 /// </summary>
-public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedPages = null)
+public sealed class CriuImages
 {
+    private readonly PageSource _pages;
+    private readonly ParentChain? _parents;
+    private CriuImages? _parent;
+
+    /// <summary>Images of an opened archive whose pages are in place or held.</summary>
+    public CriuImages(CheckpointArchive archive) : this(PageSource.Of(archive))
+    {
+    }
+
+    /// <summary>Images of a checkpoint whose pages are served as its page source's plan declared; parents found through <paramref name="parents"/>.</summary>
+    public CriuImages(PageSource pages, ParentChain? parents = null, string prefix = ArchiveLayout.CheckpointPrefix, CriuImages? child = null)
+    {
+        _pages = pages;
+        _parents = parents;
+        Archive = pages.Archive;
+        Prefix = prefix;
+        Child = child;
+    }
+
+    /// <summary>The image set's directory in the archive, e.g. <c>checkpoint/</c>.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The incremental dump whose parent this image set is, or null for the checkpoint itself.</summary>
+    public CriuImages? Child { get; }
+
+    /// <summary>Where the image set is read from.</summary>
+    public CheckpointInput? Input => _pages.Input;
+
+    /// <summary>The parent image set (incremental dumps), opened on first use.</summary>
+    /// <exception cref="CheckpointException">There is no parent, or it cannot be found or read.</exception>
+    public CriuImages Parent() => _parent ??= (_parents ?? throw new MissingCheckpointDataException(
+        $"{Prefix}parent: pages are in a parent image set, which is not available here")).Open(this);
+
     /// <summary>Page sizes a checkpoint may have been dumped with; the one that fits the pages file is used.</summary>
     private static readonly int[] PageSizes = [4096, 16384, 65536];
 
     private readonly Dictionary<string, object> _cache = new(StringComparer.Ordinal);
 
-    public CheckpointArchive Archive { get; } = archive;
+    public CheckpointArchive Archive { get; }
 
     /// <summary>Archive patterns for the images a process tree needs.</summary>
     public static IReadOnlyList<MemberPattern> ProcessTreeImages { get; } =
@@ -24,7 +58,7 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
 
     /// <summary>Archive patterns for the images memory analysis needs (without pages).</summary>
     public static IReadOnlyList<MemberPattern> MemoryMapImages { get; } =
-        [ArchiveLayout.Image("mm-*.img"), ArchiveLayout.Image("pagemap-*.img"), ArchiveLayout.Image("vmas-*.img")];
+        [ArchiveLayout.Image("mm-*.img"), ArchiveLayout.Image("pagemap-*.img"), ArchiveLayout.Image("vmas-*.img"), ArchiveLayout.Image("inventory.img")];
 
     /// <summary>Archive patterns for open files.</summary>
     public static IReadOnlyList<MemberPattern> FileImages { get; } =
@@ -38,7 +72,7 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
 
     private static IEnumerable<MemberPattern> LegacyFileImagePatterns() => LegacyFileImages.Names.Select(n => (MemberPattern)ArchiveLayout.Image(n));
 
-    public bool Has(string image) => Archive.Contains(ArchiveLayout.Image(image));
+    public bool Has(string image) => Archive.Contains(Prefix + image);
 
     public IReadOnlyList<PstreeEntry> Pstree() => Cached("pstree.img", r => r.ReadAll(PstreeEntry.Parser), CriuMagic.Pstree);
 
@@ -154,7 +188,10 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
         return list;
     }
 
-    /// <summary>The pagemap of a process (page size checked against its pages file when that is available).</summary>
+    /// <summary>
+    /// The pagemap of a process, checked against the inventory's compression settings; the page size is the one that
+    /// makes the pagemap fit its pages file (4 KiB unless another fits).
+    /// </summary>
     public Pagemap Pagemap(uint pid) => PagemapNamed($"pagemap-{pid}.img");
 
     /// <summary>The pagemap of a shared memory object (memfd, anonymous shared or SysV); its addresses are object offsets.</summary>
@@ -165,16 +202,25 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
         if (_cache.TryGetValue(name, out var cached))
             return (Pagemap)cached;
         var bytes = Image(name);
-        var pagemap = Criu.Pagemap.Decode(name, bytes);
-        var pages = Archive.TryGetMember(ArchiveLayout.Image(pagemap.PagesImageName), out var m) ? m.Size : -1;
-        if (pages >= 0 && pagemap.PresentPages > 0 && pages != (long)pagemap.PresentPages * pagemap.PageSize)
+        var compression = PagesCompression();
+        var pagemap = Criu.Pagemap.Decode(name, bytes, PageSizes[0], compression);
+        var pages = Archive.TryGetMember(Prefix + pagemap.PagesImageName, out var m) ? m.Size : -1;
+        if (pages >= 0 && pagemap.PresentPages > 0 && pages != pagemap.PagesFileLength)
         {
-            foreach (var size in PageSizes)
+            foreach (var size in PageSizes.Skip(1))
             {
-                if (pages == (long)pagemap.PresentPages * size)
+                try
                 {
-                    pagemap = Criu.Pagemap.Decode(name, bytes, size);
-                    break;
+                    var other = Criu.Pagemap.Decode(name, bytes, size, compression);
+                    if (other.PagesFileLength == pages)
+                    {
+                        pagemap = other;
+                        break;
+                    }
+                }
+                catch (InvalidCheckpointException)
+                {
+                    // Not this page size (e.g. its regions would exceed the 4 MiB limit).
                 }
             }
         }
@@ -182,25 +228,34 @@ public sealed class CriuImages(CheckpointArchive archive, PageCapture? capturedP
         return pagemap;
     }
 
-    /// <summary>The memory of a process, read in place from its pages file.</summary>
+    /// <summary>How the inventory says pages are stored, or null without an inventory (pagemaps are then read unvalidated).</summary>
+    public PagesCompression? PagesCompression() =>
+        Has("inventory.img") ? Criu.PagesCompression.FromInventory(Inventory()) : null;
+
+    /// <summary>The memory of a process, read from its pages file wherever the page source serves it from.</summary>
     /// <exception cref="MissingCheckpointDataException">The pagemap or pages image is missing.</exception>
     public ProcessMemory Memory(uint pid)
     {
         var pagemap = Pagemap(pid);
-        var member = ArchiveLayout.Image(pagemap.PagesImageName);
+        var member = Prefix + pagemap.PagesImageName;
         if (!Archive.Contains(member))
-            throw Missing(pagemap.PagesImageName);
-        var pages = Archive.TryOpenRandomAccess(member) ?? capturedPages?.TryGet(member)
-            ?? throw new InvalidOperationException($"{member} was neither held, captured nor randomly accessible");
-        return new ProcessMemory(pagemap, pages);
+        {
+            // Whole-file compressed pages of an earlier, incompatible experiment (CRaC): say so rather than "missing".
+            var whole = $"pages-{pagemap.PagesId}.comp.img";
+            if (Has(whole))
+                throw new InvalidCheckpointException($"{whole}: whole-file compressed pages are not supported");
+            throw MissingImage(pagemap.PagesImageName);
+        }
+        var parent = _parents != null ? () => Parent().Memory(pid) : (Func<ProcessMemory>?)null;
+        return new ProcessMemory(pagemap, _pages.Open(member), parent, Child != null ? Input?.Path + ": " + Prefix : null);
     }
 
     /// <summary>The raw bytes of an image, or a "no such file" error in upstream's words.</summary>
     public ReadOnlyMemory<byte> Image(string image) =>
-        Archive.TryGetBytes(ArchiveLayout.Image(image)) ?? throw Missing(image);
+        Archive.TryGetBytes(Prefix + image) ?? throw MissingImage(image);
 
-    public static MissingCheckpointDataException Missing(string image) =>
-        new($"error opening binary file: open {ArchiveLayout.Image(image)}: no such file or directory");
+    private MissingCheckpointDataException MissingImage(string image) =>
+        new($"error opening binary file: open {(Child != null ? Input?.Path + ": " : "")}{Prefix}{image}: no such file or directory");
 
     private T Cached<T>(string image, Func<CriuImageReader, T> decode, uint magic) where T : class =>
         Cached(image, () => decode(CriuImageReader.Open(image, Image(image), magic)));

@@ -14,11 +14,12 @@ internal sealed class DiffCommand : CliCommand
     private readonly Option<bool> _files = new("--files");
     private readonly Option<bool> _sockets = new("--sockets");
     private readonly Option<bool> _showUnchanged = new("--show-unchanged");
+    private readonly Option<string> _parent = new("--parent");
 
     public DiffCommand() : base("diff", "Show changes between two container checkpoints", "diff <checkpointA> <checkpointB>")
     {
         Command.Arguments.Add(_checkpoints);
-        foreach (var o in new Option[] { _format, _psTreeCmd, _psTreeEnv, _files, _sockets, _showUnchanged })
+        foreach (var o in new Option[] { _format, _psTreeCmd, _psTreeEnv, _files, _sockets, _showUnchanged, _parent })
             Command.Options.Add(o);
     }
 
@@ -40,6 +41,7 @@ internal sealed class DiffCommand : CliCommand
     [
         ("--files", "Include file descriptors in the diff"),
         ("--format string", "Specify output format: tree or json (default \"tree\")"),
+        ("--parent string", "Parent image set of incremental checkpoints (e.g. Podman's pre-checkpoint archive)"),
         ("--ps-tree-cmd", "Include full command lines in process tree diff"),
         ("--ps-tree-env", "Include environment variables in process tree diff"),
         ("--show-unchanged", "Show entries that are identical between the two checkpoints"),
@@ -55,6 +57,7 @@ internal sealed class DiffCommand : CliCommand
             PsTreeEnv = parse.GetValue(_psTreeEnv),
             Files = parse.GetValue(_files),
             Sockets = parse.GetValue(_sockets),
+            Parent = string.IsNullOrEmpty(parse.GetValue(_parent)) ? null : new Core.Archive.CheckpointInput(parse.GetValue(_parent)!),
         };
         var format = parse.GetValue(_format) ?? "tree";
         // Every flag is checked before any checkpoint is opened.

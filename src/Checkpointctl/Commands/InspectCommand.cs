@@ -27,11 +27,16 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<bool> _security = new("--security");
     private readonly Option<bool> _inventory = new("--inventory");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
+    private readonly Option<string> _parent = new("--parent");
 
     public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _threads, _registers, _everything, _memoryMap, _namespaces, _security, _inventory })
+        foreach (var o in new Option[]
+                 {
+                     _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _parent, _threads,
+                     _registers, _everything, _memoryMap, _namespaces, _security, _inventory,
+                 })
             Command.Options.Add(o);
     }
 
@@ -46,6 +51,7 @@ internal sealed class InspectCommand : CliCommand
         ("--metadata", "Show metadata about the container"),
         ("--mounts", "Display an overview of mounts used in the container checkpoint"),
         ("--namespaces", "Display each process's namespaces and what the checkpoint records about them"),
+        ("--parent string", "Parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive)"),
         ("-p, --pid uint32", "Display the process tree of a specific PID"),
         ("--ps-tree", "Display an overview of processes in the container checkpoint"),
         ("--ps-tree-cmd", "Display an overview of processes in the container checkpoint with full command line arguments"),
@@ -79,6 +85,7 @@ internal sealed class InspectCommand : CliCommand
             Namespaces = parse.GetValue(_namespaces),
             Security = parse.GetValue(_security),
             Inventory = parse.GetValue(_inventory),
+            Parent = string.IsNullOrEmpty(parse.GetValue(_parent)) ? null : new Core.Archive.CheckpointInput(parse.GetValue(_parent)!),
         };
         var format = parse.GetValue(_format) ?? "tree";
         // Every flag is checked before any checkpoint is opened.

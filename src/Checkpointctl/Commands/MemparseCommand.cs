@@ -2,6 +2,7 @@ using System.CommandLine;
 using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core.Analysis;
+using Checkpointctl.Core.Archive;
 
 namespace Checkpointctl.Cli.Commands;
 
@@ -15,11 +16,12 @@ internal sealed class MemparseCommand : CliCommand
     private readonly Option<string> _regex = new("--search-regex", "-r");
     private readonly Option<string> _hex = new("--search-hex");
     private readonly Option<string> _context = new("--context", "-c");
+    private readonly Option<string> _parent = new("--parent");
 
     public MemparseCommand() : base("memparse", "Analyze container checkpoint memory", "memparse")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _pid, _output, _search, _regex, _hex, _context })
+        foreach (var o in new Option[] { _pid, _output, _search, _regex, _hex, _context, _parent })
             Command.Options.Add(o);
     }
 
@@ -27,6 +29,7 @@ internal sealed class MemparseCommand : CliCommand
     [
         ("-c, --context int", "Print the specified number of bytes surrounding each match"),
         ("-o, --output string", "Specify the output file to be written to"),
+        ("--parent string", "Parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive)"),
         ("-p, --pid uint32", "Specify the PID of a process to analyze"),
         ("-s, --search string", "Search for a string pattern in memory pages"),
         ("--search-hex string", "Search for bytes given in hex (e.g. \"de ad be ef\") in memory pages"),
@@ -39,23 +42,35 @@ internal sealed class MemparseCommand : CliCommand
         // Every flag is checked before any checkpoint is opened.
         var pid = GoFlags.Uint32(parse, _pid);
         var contextBytes = GoFlags.Int(parse, _context);
+        var parent = string.IsNullOrEmpty(parse.GetValue(_parent)) ? null : new CheckpointInput(parse.GetValue(_parent)!);
         if (SearchFor(parse, pid, contextBytes) is { } search)
-            return Search(context, files[0], pid, search.Search, search.Pattern);
+            return Search(context, files[0], pid, search.Search, search.Pattern, parent);
         if (pid != 0)
-            return HexDump(context, files[0], pid, parse.GetValue(_output));
-        var tables = files.Select(f => (File: f, Rows: MemoryTable.Read(f))).ToList();
+            return HexDump(context, files[0], pid, parse.GetValue(_output), parent);
+        var tables = files.Select(f => (File: f, Rows: MemoryTable.Read(f, parent))).ToList();
         foreach (var (file, rows) in tables)
         {
             context.Out.Write($"\nDisplaying processes memory sizes from {file}\n\n");
-            var table = new TabTable("PID", "PROCESS NAME", "MEMORY SIZE", "SHARED MEMORY SIZE");
+            // Upstream's four columns; compressed memory adds the size it is stored in, an incremental dump where its
+            // pages are (the dump, its parent, …).
+            var compressed = rows.Any(r => r.Compressed);
+            var levels = rows.Any(r => r.PagesPerLevel?.Count > 1);
+            string[] headers = ["PID", "PROCESS NAME", "MEMORY SIZE", "SHARED MEMORY SIZE", .. compressed ? ["STORED SIZE"] : Array.Empty<string>(),
+                                .. levels ? ["PAGES PER LEVEL"] : Array.Empty<string>()];
+            var table = new TabTable(headers);
             foreach (var r in rows)
-                table.AddRow(r.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Name, Units.Bytes(r.MemorySize), Units.Bytes(r.SharedMemorySize));
+            {
+                table.AddRow([
+                    r.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Name, Units.Bytes(r.MemorySize), Units.Bytes(r.SharedMemorySize),
+                    .. compressed ? [Units.Bytes(r.StoredSize)] : Array.Empty<string>(),
+                    .. levels ? [string.Join(" / ", r.PagesPerLevel ?? [])] : Array.Empty<string>()]);
+            }
             table.WriteTo(context.Out);
         }
         return 0;
     }
 
-    private static int HexDump(CliContext context, string file, uint pid, string? output)
+    private static int HexDump(CliContext context, string file, uint pid, string? output, CheckpointInput? parent)
     {
         if (!string.IsNullOrEmpty(output))
         {
@@ -65,7 +80,7 @@ internal sealed class MemparseCommand : CliCommand
             {
                 var rows = new HexDumpWriter(stream, compact: false);
                 MemoryScan.Run(file, pid, WithProgress(context, new Heading(rows, () =>
-                    context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n"))));
+                    context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n"))), parent);
             });
             return 0;
         }
@@ -75,7 +90,7 @@ internal sealed class MemparseCommand : CliCommand
         {
             context.Out.Write($"\nDisplaying memory pages content for process ID {pid} from checkpoint: {file}\n\n");
             context.Out.Flush();
-        }));
+        }), parent);
         return 0;
     }
 
@@ -93,9 +108,9 @@ internal sealed class MemparseCommand : CliCommand
             : (MemorySearch.Hex(hex!, bytes), hex!);
     }
 
-    private static int Search(CliContext context, string file, uint pid, MemorySearch search, string pattern)
+    private static int Search(CliContext context, string file, uint pid, MemorySearch search, string pattern, CheckpointInput? parent)
     {
-        MemoryScan.Run(file, pid, WithProgress(context, search));
+        MemoryScan.Run(file, pid, WithProgress(context, search), parent);
         if (search.Matches.Count == 0)
         {
             context.Out.Write($"No matches for pattern \"{pattern}\" in the memory of PID {pid}\n");

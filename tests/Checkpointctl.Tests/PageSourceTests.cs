@@ -1,0 +1,90 @@
+using Checkpointctl.Core.Analysis;
+using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Model;
+
+namespace Checkpointctl.Tests;
+
+/// <summary>The one page source: in place for plain tars, captured or read forward while a stream goes by, second pass when needed.</summary>
+public class PageSourceTests
+{
+    private static readonly InspectOptions CmdAndEnv = new() { PsTreeCmd = true, PsTreeEnv = true };
+
+    [Fact]
+    public void Plain_tar_pages_are_read_in_place_and_never_captured()
+    {
+        var calls = 0;
+        var plan = new PagesPlan { Ranges = (_, _) => { calls++; return [(0, 4096)]; } };
+        using var pages = PageSource.Open(TestPaths.Wrapped("piggie-podman.tar"), new InspectOptions { PsTree = true, PsTreeCmd = true }.Normalize().ToRequest(), plan);
+        Assert.Equal(0, calls);
+        Assert.Contains("piggie", System.Text.Encoding.ASCII.GetString(ReadArgs(new CriuImages(pages), 1)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Unseekable_stream_inspects_like_the_plain_tar(bool pagesFirst)
+    {
+        using var dir = new ScratchDir();
+        var checkpoint = SyntheticCheckpoint.WithMemory();
+        var plain = checkpoint.WriteTo(dir.Path, "plain.tar");
+        var zstd = checkpoint.WriteTo(dir.Path, "c.tar.zst", TestArchive.Zstd, first: pagesFirst ? ["pages-1.img"] : null);
+        var expected = Inspection.Read(plain, CmdAndEnv).ProcessTree!;
+        var passes = 0;
+        var streamed = Inspection.Read(new CheckpointInput(zstd, () => { passes++; return new NonSeekableStream(File.OpenRead(zstd)); }), CmdAndEnv);
+        Assert.Equal(expected.Cmdline, streamed.ProcessTree!.Cmdline);
+        Assert.Equal(expected.Environment, streamed.ProcessTree.Environment);
+        Assert.Equal("prog --flag ", expected.Cmdline);
+        // Pages before their pagemap: a second pass, counted in the bytes read.
+        Assert.Equal(pagesFirst ? 2 : 1, passes);
+        Assert.InRange(streamed.BytesRead, new FileInfo(zstd).Length * passes, new FileInfo(zstd).Length * passes);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Unseekable_stream_scans_like_the_plain_tar(bool pagesFirst)
+    {
+        using var dir = new ScratchDir();
+        var checkpoint = SyntheticCheckpoint.WithMemory();
+        var plain = checkpoint.WriteTo(dir.Path, "plain.tar");
+        var gz = checkpoint.WriteTo(dir.Path, "c.tar.gz", TestArchive.Gzip, first: pagesFirst ? ["pages-1.img"] : null);
+        var expected = new Collect();
+        MemoryScan.Run(plain, 1, expected);
+        var passes = 0;
+        var streamed = new Collect();
+        MemoryScan.Run(new CheckpointInput(gz, () => { passes++; return new NonSeekableStream(File.OpenRead(gz)); }), 1, streamed);
+        Assert.Equal(expected.Bytes.ToArray(), streamed.Bytes.ToArray());
+        Assert.Equal(3 * 4096, streamed.Bytes.Length);
+        Assert.True(streamed.Ended);
+        Assert.Equal(pagesFirst ? 2 : 1, passes);
+    }
+
+    private static byte[] ReadArgs(CriuImages images, uint pid)
+    {
+        var mm = images.Mm(pid);
+        return images.Memory(pid).Read(mm.MmArgStart, mm.MmArgEnd);
+    }
+
+    /// <summary>Everything a scan delivers, in order.</summary>
+    internal sealed class Collect : IMemorySink
+    {
+        public MemoryStream Bytes { get; } = new();
+        public List<ulong> Starts { get; } = [];
+        public bool Ended { get; private set; }
+        private ulong _next = ulong.MaxValue;
+
+        public void Begin(Core.Criu.Pagemap pagemap)
+        {
+        }
+
+        public void Write(ulong address, ReadOnlySpan<byte> data)
+        {
+            if (address != _next)
+                Starts.Add(address);
+            _next = address + (ulong)data.Length;
+            Bytes.Write(data);
+        }
+
+        public void End() => Ended = true;
+    }
+}
