@@ -160,7 +160,7 @@ public class SystemViewTests
             "LSM: SELinux", "Profile: system_u:system_r:container_t:s0:c1,c2", "Socket creation label: system_u:object_r:sock_t:s0",
             "Login UID: 1000", "Threads with other credentials: 2",
             "CRIU version: 4.1.1 (gitid v4.1.1) (from checkpoint/dump.log)", "Dump uptime: 123.456789 s", "Pre-dump mode: read",
-            "Network lock: nftables", "TCP close: yes", "Plugins: amdgpu_plugin", "Lazy pages: 2", "Parent: checkpoint/parent (link), 3 pages in parent",
+            "Network lock: nftables", "TCP close: yes", "Plugins: amdgpu_plugin", "Lazy pages: 2", "Parent: checkpoint/parent -> ../pre-checkpoint, 3 pages in parent",
         })
             Assert.Contains(expected, lines);
         Assert.Contains(lines, l => l.StartsWith("Bounding: CAP_CHOWN", StringComparison.Ordinal) && l.EndsWith("CAP_BPF, CAP_CHECKPOINT_RESTORE, cap_41 (0x000003ffffffffff)", StringComparison.Ordinal));

@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Criu.Images;
 using Checkpointctl.Core.Metadata;
@@ -51,8 +50,23 @@ public sealed class InventoryView
 
     public ulong ParentPages { get; init; }
 
-    /// <summary>The <c>checkpoint/parent</c> link entry of an incremental checkpoint, when the archive has one.</summary>
+    /// <summary>The <c>parent</c> link of an incremental checkpoint and its target (<c>checkpoint/parent -&gt; ../pre-checkpoint</c>), if any.</summary>
     public string? ParentLink { get; init; }
+
+    // The link in the archive, or beside the images of a directory (where CRIU itself creates it).
+    private static string? FindParentLink(CriuImages images)
+    {
+        var name = images.Prefix + "parent";
+        if (images.Archive.SymbolicLinks.TryGetValue(name, out var target))
+            return $"{name} -> {target}";
+        if (images.Input is { OpenStream: null } input && Directory.Exists(input.Path))
+        {
+            var imageDir = images.Archive.IsBareImageDirectory ? input.Path : Path.Combine(input.Path, images.Prefix);
+            if (new FileInfo(Path.Combine(imageDir, "parent")).LinkTarget is { } onDisk)
+                return $"{name} -> {onDisk}";
+        }
+        return null;
+    }
 
     public static InventoryView Read(CriuImages images, DumpLog? log, string? annotatedVersion)
     {
@@ -78,7 +92,6 @@ public sealed class InventoryView
                     rootIds.Add((IdNames[i], (uint)fields[i].Accessor.GetValue(ids)));
             }
         }
-        var link = images.Archive.OtherEntries.FirstOrDefault(e => e.Name == ArchiveLayout.Image("parent") && e.Type == TarEntryType.SymbolicLink);
         return new InventoryView
         {
             ImageVersion = inv.HasImgVersion ? inv.ImgVersion : null,
@@ -101,7 +114,7 @@ public sealed class InventoryView
             CriuVersionSource = log?.Version != null ? log.Member : annotatedVersion != null ? CheckpointAnnotations.CriuVersion : null,
             LazyPages = lazy,
             ParentPages = parent,
-            ParentLink = link.Name,
+            ParentLink = FindParentLink(images),
         };
     }
 }

@@ -90,7 +90,7 @@ internal static class ForensicTreeRenderer
             node.Add($"Allow uprobes: {YesNo(v.AllowUprobes)}");
         node.Add($"Plugins: {(v.Plugins == null ? "not recorded" : v.Plugins.Count == 0 ? "none" : string.Join(", ", v.Plugins))}");
         node.Add($"Lazy pages: {v.LazyPages}");
-        node.Add($"Parent: {(v.ParentLink != null ? $"{v.ParentLink} (link)" : v.ParentPages > 0 ? "not in the checkpoint" : "none")}, {v.ParentPages} pages in parent");
+        node.Add($"Parent: {(v.ParentLink != null ? v.ParentLink : v.ParentPages > 0 ? "not in the checkpoint" : "none")}, {v.ParentPages} pages in parent");
     }
 
     private static string YesNo(bool? value) => value switch { true => "yes", false => "no", null => "not recorded" };
