@@ -136,6 +136,8 @@ public sealed class CriuImages
     public IReadOnlyList<InterfaceAddress> InterfaceAddresses(uint ns) =>
         Cached($"ifaddr-{ns}.img", () => IfaddrImage.Parse($"ifaddr-{ns}.img", Image($"ifaddr-{ns}.img").Span));
 
+    public CgroupEntry Cgroup() => Cached("cgroup.img", r => r.Read(CgroupEntry.Parser), CriuMagic.Cgroup);
+
     public SeccompEntry Seccomp() => Cached("seccomp.img", r => r.Read(SeccompEntry.Parser), CriuMagic.Seccomp);
 
     public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);
