@@ -17,6 +17,8 @@ public class ViewGoldenTests
         ("namespaces", ["--namespaces"]),
         ("security", ["--security"]),
         ("inventory", ["--inventory"]),
+        ("rootfs-diff", ["--rootfs-diff"]),
+        ("logs", ["--logs"]),
     ];
 
     /// <summary>Every fixture the views run on: name → path.</summary>
@@ -52,7 +54,7 @@ public class ViewGoldenTests
     }
 
     /// <summary>The views' JSON keys, added after upstream's.</summary>
-    public static readonly string[] ViewKeys = ["threads", "memory_map", "namespaces", "security", "inventory"];
+    public static readonly string[] ViewKeys = ["threads", "memory_map", "namespaces", "security", "inventory", "rootfs_diff", "logs"];
 
     /// <summary><c>--everything</c> is <c>--all</c> plus the views: removing their keys gives <c>--all</c>'s JSON.</summary>
     [Theory]
@@ -74,11 +76,12 @@ public class ViewGoldenTests
     {
         var options = new Checkpointctl.Core.Analysis.InspectOptions
         {
-            Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true,
+            Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true, RootfsDiff = true, Logs = true,
         }.Normalize();
         Assert.False(options.NeedsMemory);
-        var request = options.ToRequest(null);
-        Assert.Empty(request.Consumers);
+        var request = options.ToRequest(null, new Checkpointctl.Core.Metadata.LogCapture(), new Checkpointctl.Core.Metadata.RootfsChanges());
+        // Only the logs and rootfs-diff.tar are streamed to the views (read line by line, headers only).
+        Assert.All(request.Consumers, c => Assert.Contains(c.Pattern.Text, new[] { "dump.log", "checkpoint/dump.log", "ctr.log", "container.log", "io.kubernetes.cri-o.LogPath", "rootfs-diff.tar" }));
         foreach (var member in new[] { "checkpoint/pages-1.img", "checkpoint/pages-12.img", "checkpoint/amdgpu-pages-1-0.img" })
             Assert.DoesNotContain(request.Hold, p => p.Matches(member));
         Assert.Contains(request.Hold, p => p.Matches("checkpoint/pagemap-1.img"));

@@ -40,7 +40,7 @@ public sealed class CheckpointCheck
     /// <exception cref="CheckpointException">The checkpoint cannot be opened or read at all.</exception>
     public static CheckpointCheck Run(CheckpointInput input, HostFacts? host, CheckpointInput? parent = null)
     {
-        var log = new DumpLogCapture();
+        var log = new LogCapture();
         var request = new ArchiveRequest
         {
             Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, .. SmallImages.Select(i => (MemberPattern)ArchiveLayout.Image(i)),
@@ -51,11 +51,12 @@ public sealed class CheckpointCheck
         };
         using var pages = PageSource.Open(input, request, PagesPlan.None);
         using var parents = new ParentChain { Explicit = parent };
+        log.Complete(pages.Archive);
         var images = new CriuImages(pages, parents);
         var check = new CheckpointCheck(images) { Path = input.Path };
         check.Integrity();
         if (host != null)
-            check.Host(host, log.Log);
+            check.Host(host, log.DumpLog);
         return check;
     }
 

@@ -35,6 +35,17 @@ public sealed record InspectOptions
     /// <summary>What CRIU recorded about the dump (<c>--inventory</c>).</summary>
     public bool Inventory { get; init; }
 
+    /// <summary>The files changed and deleted in the container (<c>--rootfs-diff</c>).</summary>
+    public bool RootfsDiff { get; init; }
+
+    /// <summary>The container log and dump.log's warnings and errors (<c>--logs</c>).</summary>
+    public bool Logs { get; init; }
+
+    /// <summary>Last lines of the container log shown with <see cref="Logs"/>; negative for all.</summary>
+    public int LogTail { get; init; } = DefaultLogTail;
+
+    public const int DefaultLogTail = 20;
+
     /// <summary>Everything upstream's <c>--all</c> shows plus every view of this tool.</summary>
     public bool Everything { get; init; }
 
@@ -61,7 +72,7 @@ public sealed record InspectOptions
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
-        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true } : this;
+        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true, RootfsDiff = true, Logs = true } : this;
         o = o.All ? o with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : o;
         o = o with { Threads = o.Threads || o.Registers };
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
@@ -71,7 +82,7 @@ public sealed record InspectOptions
     /// The archive members these options need, pages aside (see <see cref="PagesPlan"/>); GPU images only as far as
     /// <paramref name="gpu"/> reads their headers.
     /// </summary>
-    public ArchiveRequest ToRequest(AmdGpuImageHeaders? gpu = null, DumpLogCapture? log = null)
+    public ArchiveRequest ToRequest(AmdGpuImageHeaders? gpu = null, LogCapture? logs = null, RootfsChanges? rootfs = null)
     {
         var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
         hold.AddRange(GpuState.DetailImages);
@@ -91,6 +102,8 @@ public sealed record InspectOptions
             hold.AddRange(SecurityView.Images);
         if (Inventory)
             hold.AddRange(InventoryView.Images);
+        if (rootfs != null)
+            hold.Add(RootfsChanges.DeletedFiles);
         if (NeedsMemory || ProcessMemory)
             hold.AddRange(CriuImages.MemoryMapImages);
         if (Files)
@@ -100,7 +113,7 @@ public sealed record InspectOptions
         return new ArchiveRequest
         {
             Hold = hold.Distinct().ToList(),
-            Consumers = [.. gpu?.Consumers ?? [], .. log?.Consumers ?? []],
+            Consumers = [.. gpu?.Consumers ?? [], .. logs?.Consumers ?? [], .. rootfs != null ? [rootfs.Consumer] : Array.Empty<MemberConsumer>()],
             NeedIndex = true,
         };
     }

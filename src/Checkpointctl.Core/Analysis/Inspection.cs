@@ -59,6 +59,12 @@ public sealed class Inspection
     /// <summary>With <c>--inventory</c>.</summary>
     public InventoryView? Inventory { get; init; }
 
+    /// <summary>With <c>--rootfs-diff</c>.</summary>
+    public RootfsChanges? RootfsChanges { get; init; }
+
+    /// <summary>With <c>--logs</c>.</summary>
+    public LogCapture? Logs { get; init; }
+
     /// <summary>With <c>--mounts</c>: see <see cref="MountPoints.Of"/>; null when not asked for or nothing is recorded.</summary>
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
     /// <summary>CRIU plugins and GPU images (shown only when <see cref="GpuState.IsPresent"/>).</summary>
@@ -73,10 +79,12 @@ public sealed class Inspection
     {
         options = options.Normalize();
         var gpuHeaders = new AmdGpuImageHeaders();
-        var log = options.Inventory ? new DumpLogCapture() : null;
-        using var pages = PageSource.Open(input, options.ToRequest(gpuHeaders, log), options.PagesPlan);
+        var logs = options.Inventory || options.Logs ? new LogCapture(options.Logs ? options.LogTail : 0) : null;
+        var rootfs = options.RootfsDiff ? new RootfsChanges() : null;
+        using var pages = PageSource.Open(input, options.ToRequest(gpuHeaders, logs, rootfs), options.PagesPlan);
         using var parents = new ParentChain { Explicit = options.Parent, Plan = ArgumentAreas.ForParent };
         var archive = pages.Archive;
+        logs?.Complete(archive);
         var container = ContainerInfo.Read(archive, withNetwork: true);
         var images = new CriuImages(pages, parents);
         var stats = options.Stats ? ReadStats(archive) : null;
@@ -110,9 +118,11 @@ public sealed class Inspection
             ? Wrap("failed to get security: ", () => byPid.Where(n => n.HasImages).Select(n => SecurityView.Of(images, n)).ToList())
             : null;
         var inventory = options.Inventory
-            ? Wrap("failed to get inventory: ", () => InventoryView.Read(images, log?.Log,
+            ? Wrap("failed to get inventory: ", () => InventoryView.Read(images, logs?.DumpLog,
                 container.Annotations.FirstOrDefault(a => a.Key == CheckpointAnnotations.CriuVersion).Value))
             : null;
+        if (rootfs != null)
+            Wrap("failed to get root file system changes: ", () => { rootfs.ReadDeleted(archive); return rootfs; });
         return new Inspection
         {
             Path = input.Path,
@@ -128,6 +138,8 @@ public sealed class Inspection
             Namespaces = namespaces,
             Security = security,
             Inventory = inventory,
+            RootfsChanges = rootfs,
+            Logs = options.Logs ? logs : null,
             Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
             Gpu = gpu,
             BytesRead = pages.BytesRead,

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Checkpointctl.Core.Archive;
 
@@ -12,9 +11,6 @@ public sealed partial class DumpLog
 {
     /// <summary>The most warning and error lines kept; the count goes on.</summary>
     public const int MaxProblems = 10_000;
-
-    /// <summary>Longest line kept (the rest is cut): a log line is short, a hostile one need not be.</summary>
-    public const int MaxLineLength = 4096;
 
     /// <summary>Where engines put the log: CRI-O and containerd at the top, the CRIU image directory (bare dumps) below checkpoint/.</summary>
     public static IReadOnlyList<string> MemberNames { get; } = ["dump.log", ArchiveLayout.Image("dump.log")];
@@ -47,38 +43,17 @@ public sealed partial class DumpLog
     /// <summary>The last lines asked for (none unless a tail was asked for).</summary>
     public IReadOnlyList<string> Tail => [.. _tail];
 
-    /// <summary>Reads a log stream to its end.</summary>
+    /// <summary>Reads a log stream to its end, keeping its last <paramref name="tailLines"/> lines (none by default, all when negative).</summary>
     public static DumpLog Read(string member, Stream stream, int tailLines = 0)
     {
         var log = new DumpLog(member, tailLines);
-        using var reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16, leaveOpen: true);
-        var line = new StringBuilder();
-        var buffer = new char[1 << 14];
-        int n;
-        while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            foreach (var c in buffer.AsSpan(0, n))
-            {
-                if (c == '\n')
-                {
-                    log.Add(line.ToString());
-                    line.Clear();
-                }
-                else if (line.Length < MaxLineLength)
-                {
-                    line.Append(c);
-                }
-            }
-        }
-        if (line.Length > 0)
-            log.Add(line.ToString());
+        LogLines.ForEach(stream, log.Add);
         return log;
     }
 
     private void Add(string line)
     {
         LineCount++;
-        line = line.TrimEnd('\r');
         if (Version == null && VersionLine().Match(line) is { Success: true } v)
             Version = v.Groups[1].Value;
         else if (RunningOn == null && RunningLine().Match(line) is { Success: true } r)
@@ -92,12 +67,7 @@ public sealed partial class DumpLog
             if (_problems.Count < MaxProblems)
                 _problems.Add(line);
         }
-        if (_tailLines > 0)
-        {
-            if (_tail.Count == _tailLines)
-                _tail.Dequeue();
-            _tail.Enqueue(line);
-        }
+        LogLines.KeepLast(_tail, line, _tailLines, MaxProblems);
     }
 
     /// <summary>The kernel release of <see cref="RunningOn"/> (<c>6.18.44-fc-v657</c>), if it names one.</summary>

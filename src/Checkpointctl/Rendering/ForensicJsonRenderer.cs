@@ -1,4 +1,5 @@
 using Checkpointctl.Core.Analysis;
+using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
 
 namespace Checkpointctl.Cli.Rendering;
@@ -36,6 +37,70 @@ internal static class ForensicJsonRenderer
         }
         if (i.Inventory is { } inventory)
             WriteInventory(w, inventory);
+        if (i.RootfsChanges is { } rootfs)
+            WriteRootfsChanges(w, rootfs);
+        if (i.Logs is { } logs)
+            WriteLogs(w, logs);
+    }
+
+    private static void WriteRootfsChanges(GoJsonWriter w, RootfsChanges changes)
+    {
+        w.Name("rootfs_diff");
+        w.BeginObject();
+        if (changes.Diff is { } diff)
+        {
+            w.Property("member", diff.Member);
+            w.Property("compression", diff.Compression.ToString().ToLowerInvariant());
+            w.Property("entry_count", diff.EntryCount);
+            w.Property("file_bytes", diff.FileBytes);
+            w.Name("entries");
+            w.BeginArray();
+            foreach (var e in diff.Entries)
+            {
+                w.BeginObject();
+                w.Property("path", e.Path);
+                w.Property("type", e.Type);
+                w.Property("size", e.Size);
+                w.Property("mode", "0" + Convert.ToString(e.Mode, 8));
+                w.Property("mtime", e.Modified.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                if (e.Link != null)
+                    w.Property("link", e.Link);
+                w.EndObject();
+            }
+            w.EndArray();
+        }
+        if (changes.Deleted is { } deleted)
+            Words(w, "deleted_files", deleted);
+        w.EndObject();
+    }
+
+    private static void WriteLogs(GoJsonWriter w, LogCapture logs)
+    {
+        w.Name("logs");
+        w.BeginObject();
+        if (logs.ContainerLog is { } log)
+        {
+            w.Name("container_log");
+            w.BeginObject();
+            w.Property("member", log.Member);
+            w.Property("lines", log.LineCount);
+            Words(w, "tail", log.Tail);
+            w.EndObject();
+        }
+        if (logs.DumpLog is { } dump)
+        {
+            w.Name("dump_log");
+            w.BeginObject();
+            w.Property("member", dump.Member);
+            if (dump.Version != null)
+                w.Property("criu_version", dump.Version);
+            w.Property("lines", dump.LineCount);
+            w.Property("errors", dump.ErrorCount);
+            w.Property("warnings", dump.WarningCount);
+            Words(w, "problems", dump.Problems);
+            w.EndObject();
+        }
+        w.EndObject();
     }
 
     private static void WriteNamespaces(GoJsonWriter w, NamespaceView view)

@@ -1,4 +1,5 @@
 using Checkpointctl.Core.Analysis;
+using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
 
 namespace Checkpointctl.Cli.Rendering;
@@ -18,7 +19,86 @@ internal static class ForensicTreeRenderer
             AddSecurity(root.Add("Security"), security);
         if (i.Inventory is { } inventory)
             AddInventory(root.Add("CRIU inventory"), inventory);
+        if (i.RootfsChanges is { } rootfs)
+            AddRootfsChanges(root.Add("Root FS changes"), rootfs);
+        if (i.Logs is { } logs)
+            AddLogs(root.Add("Logs"), logs);
     }
+
+    private static void AddRootfsChanges(TreeNode node, RootfsChanges changes)
+    {
+        if (changes.Diff is { } diff)
+        {
+            var files = node.Add($"Changed files ({diff.Member}{(diff.Compression != Core.Archive.CompressionKind.None ? $", {diff.Compression.ToString().ToLowerInvariant()}" : "")}): " +
+                                 $"{diff.EntryCount} {(diff.EntryCount == 1 ? "entry" : "entries")}, {Units.Bytes(diff.FileBytes)} in files");
+            foreach (var e in diff.Entries)
+                files.Add(TarLine(e));
+            if (diff.EntryCount > diff.Entries.Count)
+                files.Add($"... {diff.EntryCount - diff.Entries.Count} more entries not listed");
+        }
+        else
+        {
+            node.Add("Changed files: none recorded (no rootfs-diff.tar)");
+        }
+        if (changes.Deleted is { } deleted)
+        {
+            var list = node.Add($"Deleted files (deleted.files): {deleted.Count}");
+            foreach (var path in deleted)
+                list.Add(path);
+        }
+        else
+        {
+            node.Add("Deleted files: none recorded (no deleted.files)");
+        }
+    }
+
+    /// <summary>A tar entry as <c>tar -tv</c> shows it: mode string, size, modification time (UTC), path and link target.</summary>
+    public static string TarLine(Core.Archive.NestedTarEntry e)
+    {
+        var type = e.Type switch { "dir" => 'd', "symlink" => 'l', "hardlink" => 'h', "char" => 'c', "block" => 'b', "fifo" => 'p', _ => '-' };
+        var link = e.Link == null ? "" : e.Type == "symlink" ? $" -> {e.Link}" : $" link to {e.Link}";
+        return $"{type}{ModeString(e.Mode)} {e.Size,9} {e.Modified.UtcDateTime:yyyy-MM-dd HH:mm:ss} {e.Path}{link}";
+    }
+
+    private static string ModeString(int mode)
+    {
+        var text = new char[9];
+        for (var i = 0; i < 9; i++)
+            text[i] = (mode & (1 << (8 - i))) != 0 ? "rwxrwxrwx"[i] : '-';
+        if ((mode & 0x800) != 0)
+            text[2] = text[2] == 'x' ? 's' : 'S';
+        if ((mode & 0x400) != 0)
+            text[5] = text[5] == 'x' ? 's' : 'S';
+        if ((mode & 0x200) != 0)
+            text[8] = text[8] == 'x' ? 't' : 'T';
+        return new string(text);
+    }
+
+    private static void AddLogs(TreeNode node, LogCapture logs)
+    {
+        if (logs.ContainerLog is { } log)
+        {
+            var container = node.Add($"Container log ({log.Member}): {(log.Tail.Count < log.LineCount ? $"last {log.Tail.Count} of {log.LineCount} lines" : $"{log.LineCount} lines")}");
+            foreach (var line in log.Tail)
+                container.Add(line);
+        }
+        else
+        {
+            node.Add("Container log: none in the checkpoint");
+        }
+        if (logs.DumpLog is { } dump)
+        {
+            var problems = node.Add($"CRIU dump log ({dump.Member}): {Plural(dump.ErrorCount, "error")}, {Plural(dump.WarningCount, "warning")}");
+            foreach (var line in dump.Problems)
+                problems.Add(line);
+        }
+        else
+        {
+            node.Add("CRIU dump log: none in the checkpoint");
+        }
+    }
+
+    private static string Plural(long n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
 
     private static void AddNamespaces(TreeNode parent, NamespaceView view)
     {
