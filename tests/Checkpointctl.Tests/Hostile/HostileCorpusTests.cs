@@ -220,6 +220,9 @@ public class HostileCorpusTests(ITestOutputHelper output)
                 Interlocked.Increment(ref stats.Exit1);
             if (command.Check(r.ExitCode, r.Stdout, r.Stderr) is { } problem)
                 stats.Failures.Enqueue($"{v.Id} {command.Name}: {problem}");
+            else if (v.InvalidHeader && !command.IsList && (r.ExitCode != 1 || !r.Stderr.StartsWith(
+                         command.IsDiff ? "Error: failed to load checkpointB: archive/tar: invalid tar header (" : "Error: archive/tar: invalid tar header (", StringComparison.Ordinal)))
+                stats.Failures.Enqueue($"{v.Id} {command.Name}: a damaged tar header not refused as one: exit {r.ExitCode}, {r.Stderr.TrimEnd()}");
             if (growth > RssGrowthLimit)
                 stats.Failures.Enqueue($"{v.Id} {command.Name}: resident memory grew by {growth >> 20} MiB");
             var after = dir.Files();
