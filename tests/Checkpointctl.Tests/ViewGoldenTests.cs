@@ -95,3 +95,39 @@ public class ViewGoldenTests
         return data;
     }
 }
+
+/// <summary>The views read older CRIU layouts (4.1 pagemaps, 3.3 per-type file images, 2.x vmas images) as the originals.</summary>
+public class ViewOlderImagesTests
+{
+    public static TheoryData<string, string> Variants()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var name in new[] { "piggie-podman.tar", "simple-final.tar.zst" })
+        {
+            foreach (var variant in (string[])["criu-4.1", "criu-3.3", "criu-2"])
+                data.Add(name, variant);
+        }
+        // py-tree maps a memfd, which CRIU 3.3 and older could not dump (the re-encoding has no image for it).
+        data.Add("pytree-containerd.tar.gz", "criu-4.1");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Older_layout_gives_the_same_views(string name, string variant)
+    {
+        var original = TestPaths.ArchiveByName(name);
+        using var dir = new ScratchDir();
+        var older = Path.Combine(dir.Path, name);
+        TestArchive.Rewrite(original, older, (member, data) => OlderImagesTests.Rewrite(variant, member, data));
+        string[] views = ["--registers", "--memory-map", "--namespaces", "--security", "--rootfs-diff", "--logs"];
+        foreach (var format in new[] { "tree", "json" })
+        {
+            var expected = CliRunner.Run(["inspect", original, .. views, "--format", format]).Stdout.Replace(original, "X");
+            var actual = CliRunner.Run(["inspect", older, .. views, "--format", format]);
+            Assert.Equal("", actual.Stderr);
+            Assert.Equal(expected, actual.Stdout.Replace(older, "X"));
+        }
+        Assert.Equal(0, CliRunner.Run("check", older, "--skip-host").ExitCode);
+    }
+}
