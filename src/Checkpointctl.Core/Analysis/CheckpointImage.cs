@@ -25,7 +25,7 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
     /// <exception cref="CheckpointException">The checkpoint cannot be read or is not a usable checkpoint.</exception>
     public static CheckpointImage Read(string path)
     {
-        using var archive = CheckpointArchive.Open(path, Request);
+        using var archive = new CheckpointInput(path).Open(Request);
         return FromArchive(archive);
     }
 
