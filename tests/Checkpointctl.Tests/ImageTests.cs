@@ -187,6 +187,33 @@ public class ImageTests
         Assert.InRange(all.BytesRead, plainAll.BytesRead + 1024, plainAll.BytesRead + 8 * 1024);
     }
 
+    [Fact]
+    public void List_finds_checkpoint_images_like_archives()
+    {
+        using var dir = new ScratchDir();
+        File.Copy(Fixture("podman-image/ckpt-image.oci.tar"), Path.Combine(dir.Path, "checkpoint-image.tar"));
+        File.Copy(Fixture("containerd/fx-ckpt-ctr.tar"), Path.Combine(dir.Path, "checkpoint-ctr.tar"));
+        File.Copy(Fixture("podman-image/ckpt-image.export.tar.zst"), Path.Combine(dir.Path, "checkpoint-plain.tar.zst"));
+        var r = CliRunner.Run("list", dir.Path);
+        Assert.Equal(0, r.ExitCode);
+        var rows = r.Stdout.Split('\n');
+        Assert.Contains(rows, l => l.Contains(" fx-ckpt-image ", StringComparison.Ordinal) && l.Contains("checkpoint-image.tar", StringComparison.Ordinal));
+        Assert.Contains(rows, l => l.Contains("checkpoint-ctr.tar", StringComparison.Ordinal));
+        Assert.Contains(rows, l => l.Contains(" fx-ckpt-image ", StringComparison.Ordinal) && l.Contains("checkpoint-plain.tar.zst", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Show_adds_the_image_name_and_digest_only_for_images()
+    {
+        var plain = Fixture("podman-image/ckpt-image.export.tar.zst");
+        Assert.DoesNotContain("CHECKPOINT IMAGE", CliRunner.Run("show", plain).Stdout);
+        var r = CliRunner.Run("show", Fixture("podman-image/ckpt-image.oci.tar"), plain);
+        var lines = r.Stdout.Split('\n');
+        Assert.EndsWith("ROOT FS DIFF SIZE   CHECKPOINT IMAGE                 IMAGE DIGEST", lines[0]);
+        Assert.EndsWith("3.0 KiB             localhost/fx-ckpt-image:latest   bf2e5690d0cf", lines[2]);
+        Assert.EndsWith("3.0 KiB", lines[3]);
+    }
+
     // --- how the inputs are built and compared ------------------------------------------------------------------------
 
     // The image of the archive in the given packaging, and the plain archive it must read like.

@@ -37,7 +37,7 @@ internal sealed class HeldImageFiles(string path) : ImageFiles(path, isDirectory
 
     public override bool Exists(string name) => _sizes.ContainsKey(name);
 
-    public override long SizeOf(string name) => _sizes.TryGetValue(name, out var size) ? size : throw Missing(name);
+    public override long SizeOf(string name) => _sizes.TryGetValue(name, out var size) ? size : throw (_links.Contains(name) ? Link(name) : Missing(name));
 
     public override RandomAccessData Open(string name)
     {

@@ -8,7 +8,7 @@ internal static class ImageJson
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow };
 
     /// <exception cref="InvalidCheckpointException">Not JSON, or nested too deeply.</exception>
-    public static JsonDocument Parse(ReadOnlyMemory<byte> bytes, string what)
+    public static JsonDocument Parse(ReadOnlyMemory<byte> bytes, string path, string what)
     {
         try
         {
@@ -16,7 +16,7 @@ internal static class ImageJson
         }
         catch (JsonException e)
         {
-            throw new InvalidCheckpointException($"failed to unmarshal {what}: {Metadata.JsonInput.Describe(bytes.Span, e)}", e);
+            throw new InvalidCheckpointException($"{path}: failed to unmarshal {what}: {Metadata.JsonInput.Describe(bytes.Span, e)}", e);
         }
     }
 

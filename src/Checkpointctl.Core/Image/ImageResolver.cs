@@ -26,16 +26,16 @@ internal static class ImageResolver
     private static ResolvedImage ResolveOci(ImageFiles files)
     {
         var format = files.IsDirectory ? "oci-dir" : "oci-archive";
-        using var index = ImageJson.Parse(files.ReadAll(ImageLayout.IndexFile), ImageLayout.IndexFile);
+        using var index = ImageJson.Parse(files.ReadAll(ImageLayout.IndexFile), files.Path, ImageLayout.IndexFile);
         var root = index.RootElement;
-        var top = Descriptors(root, ImageLayout.IndexFile);
+        var top = Descriptors(root, $"{files.Path}: {ImageLayout.IndexFile}");
         if (top.Count == 0)
             throw new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {files.Path} ({ImageLayout.IndexFile} lists no image)");
         if (top.Count > 1)
             throw new InvalidCheckpointException(
                 $"{files.Path}: the image archive holds {top.Count} images ({string.Join(", ", top.Select(Name).Select(n => n.Length > 0 ? n : "unnamed"))}); only an archive of one image is read");
         var descriptor = top[0];
-        var annotations = new SortedDictionary<string, string>(ImageJson.StringMap(root, "annotations", ImageLayout.IndexFile), StringComparer.Ordinal);
+        var annotations = new SortedDictionary<string, string>(ImageJson.StringMap(root, "annotations", $"{files.Path}: {ImageLayout.IndexFile}"), StringComparer.Ordinal);
         var description = new ImageDescription(format, ImageDescription.ArchiveInLayer, Name(descriptor), descriptor.Digest, "");
         return Follow(files, descriptor, description, annotations, depth: 0);
     }
@@ -55,9 +55,9 @@ internal static class ImageResolver
         {
             case ImageLayout.OciIndex or ImageLayout.DockerManifestList:
             {
-                using var nested = ImageJson.Parse(ReadBlob(files, d), d.Digest);
-                var descriptors = Descriptors(nested.RootElement, d.Digest);
-                var nestedAnnotations = ImageJson.StringMap(nested.RootElement, "annotations", d.Digest);
+                using var nested = ImageJson.Parse(ReadBlob(files, d), files.Path, d.Digest);
+                var descriptors = Descriptors(nested.RootElement, $"{files.Path}: {d.Digest}");
+                var nestedAnnotations = ImageJson.StringMap(nested.RootElement, "annotations", $"{files.Path}: {d.Digest}");
                 foreach (var (k, v) in nestedAnnotations)
                     annotations[k] = v;
                 if (IsContainerdCheckpoint(descriptors, nestedAnnotations))
@@ -101,22 +101,22 @@ internal static class ImageResolver
 
     private static ResolvedImage FromManifest(ImageFiles files, ImageDescriptor d, ImageDescription description, SortedDictionary<string, string> annotations)
     {
-        using var manifest = ImageJson.Parse(ReadBlob(files, d), d.Digest);
+        using var manifest = ImageJson.Parse(ReadBlob(files, d), files.Path, d.Digest);
         var root = manifest.RootElement;
-        foreach (var (k, v) in ImageJson.StringMap(root, "annotations", d.Digest))
+        foreach (var (k, v) in ImageJson.StringMap(root, "annotations", $"{files.Path}: {d.Digest}"))
             annotations[k] = v;
         if (!root.TryGetProperty("config", out var configElement))
             throw new InvalidCheckpointException($"{files.Path}: manifest {d.Digest} has no config");
-        var config = ImageDescriptor.Parse(configElement, d.Digest);
-        var layers = Descriptors(root, d.Digest, "layers");
+        var config = ImageDescriptor.Parse(configElement, $"{files.Path}: {d.Digest}");
+        var layers = Descriptors(root, $"{files.Path}: {d.Digest}", "layers");
         var layer = SingleLayer(files, layers, d.Digest);
-        using var configJson = ImageJson.Parse(ReadBlob(files, config), config.Digest);
+        using var configJson = ImageJson.Parse(ReadBlob(files, config), files.Path, config.Digest);
         CheckSize(files, layer.BlobPath, layer.Size);
         description = description with
         {
             Id = config.Digest,
             Annotations = annotations.ToList(),
-            Labels = Labels(configJson.RootElement, config.Digest),
+            Labels = Labels(configJson.RootElement, $"{files.Path}: {config.Digest}"),
             LayerMediaType = layer.MediaType,
         };
         return new ResolvedImage(description, layer.BlobPath, LayerCompression(files, layer.MediaType));
@@ -133,14 +133,14 @@ internal static class ImageResolver
     private static ResolvedImage ResolveDocker(ImageFiles files)
     {
         var format = files.IsDirectory ? "docker-dir" : "docker-archive";
-        using var manifest = ImageJson.Parse(files.ReadAll(ImageLayout.DockerManifestFile), ImageLayout.DockerManifestFile);
+        using var manifest = ImageJson.Parse(files.ReadAll(ImageLayout.DockerManifestFile), files.Path, ImageLayout.DockerManifestFile);
         var root = manifest.RootElement;
         if (root.ValueKind != JsonValueKind.Array)
             throw new InvalidCheckpointException($"{files.Path}: {ImageLayout.DockerManifestFile} is not an array");
         if (root.GetArrayLength() != 1)
             throw new InvalidCheckpointException($"{files.Path}: the image archive holds {root.GetArrayLength()} images; only an archive of one image is read");
         var entry = root[0];
-        var what = ImageLayout.DockerManifestFile;
+        var what = $"{files.Path}: {ImageLayout.DockerManifestFile}";
         var configPath = SafePath(files, ImageJson.String(entry, "Config", what));
         var tags = ImageJson.Array(entry, "RepoTags", what);
         var name = tags.Count > 0 && tags[0].ValueKind == JsonValueKind.String ? tags[0].GetString()! : "";
@@ -156,10 +156,10 @@ internal static class ImageResolver
         var stem = System.IO.Path.GetFileNameWithoutExtension(configPath);
         if (stem.Length == 64 && stem.All(char.IsAsciiHexDigitLower) && id != "sha256:" + stem)
             throw new InvalidCheckpointException($"{files.Path}: {configPath} does not match its digest sha256:{stem}");
-        using var config = ImageJson.Parse(configBytes, configPath);
+        using var config = ImageJson.Parse(configBytes, files.Path, configPath);
         var description = new ImageDescription(format, ImageDescription.ArchiveInLayer, name, "", id)
         {
-            Labels = Labels(config.RootElement, configPath),
+            Labels = Labels(config.RootElement, $"{files.Path}: {configPath}"),
             LayerMediaType = ImageLayout.DockerLayer,
         };
         files.SizeOf(layerPath);
@@ -179,7 +179,7 @@ internal static class ImageResolver
     public static IReadOnlyList<ImageDescriptor> Descriptors(JsonElement root, string what, string name = "manifests")
     {
         if (root.ValueKind != JsonValueKind.Object)
-            throw new InvalidCheckpointException($"failed to unmarshal {what}: not a JSON object");
+            throw new InvalidCheckpointException($"{what}: not a JSON object");
         if (root.TryGetProperty("schemaVersion", out var version) && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v == 2))
             throw new InvalidCheckpointException($"{what}: unsupported schemaVersion (2 expected)");
         return ImageJson.Array(root, name, what).Select(e => ImageDescriptor.Parse(e, what)).ToList();

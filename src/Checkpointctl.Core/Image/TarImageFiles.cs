@@ -25,7 +25,7 @@ internal sealed class TarImageFiles : ImageFiles
 
     public override bool Exists(string name) => _files.ContainsKey(name);
 
-    public override long SizeOf(string name) => _files.TryGetValue(name, out var f) ? f.Length : throw Missing(name);
+    public override long SizeOf(string name) => _files.TryGetValue(name, out var f) ? f.Length : throw (_links.Contains(name) ? Link(name) : Missing(name));
 
     public override RandomAccessData Open(string name)
     {
