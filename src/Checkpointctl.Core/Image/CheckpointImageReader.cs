@@ -110,6 +110,37 @@ public static class CheckpointImageReader
     public static CheckpointArchive Open(string displayPath, RandomAccessData tar, ArchiveRequest request) =>
         OpenFiles(new TarImageFiles(displayPath, _ => tar), request);
 
+    /// <summary>An image file or directory resolved to its checkpoint blob, read in place (for <c>build</c>, which copies it).</summary>
+    /// <exception cref="CheckpointException">Not a readable checkpoint image, or a compressed image tar (which has no place to read in).</exception>
+    internal static (ImageFiles Files, ResolvedImage Image) Resolve(string path)
+    {
+        ImageFiles files;
+        if (Directory.Exists(path))
+        {
+            files = new DirectoryImageFiles(path);
+        }
+        else
+        {
+            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var length = RandomAccess.GetLength(handle);
+            if (IsCompressed(new FileSegmentData(handle, 0, length, new ReadCounter())))
+            {
+                handle.Dispose();
+                throw new CheckpointException($"{path}: a compressed image archive cannot be read in place; decompress it first");
+            }
+            files = new TarImageFiles(path, counter => new FileSegmentData(handle, 0, length, counter), handle);
+        }
+        try
+        {
+            return (files, ImageResolver.Resolve(files));
+        }
+        catch
+        {
+            files.Dispose();
+            throw;
+        }
+    }
+
     private static CheckpointArchive OpenFiles(ImageFiles files, ArchiveRequest request)
     {
         try
