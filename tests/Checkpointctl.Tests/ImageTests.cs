@@ -214,6 +214,27 @@ public class ImageTests
         Assert.EndsWith("3.0 KiB", lines[3]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_image_inside_another_archive_is_opened_through_the_image_api(bool compressed)
+    {
+        using var dir = new ScratchDir();
+        // As a pod checkpoint holds one containerd image per container: the image tar is a member of an outer tar.
+        var image = TestImages.Containerd(TestPaths.Archive("simple-none.tar"), rw: true, withBaseImage: true).WriteOciArchive(Path.Combine(dir.Path, "c.tar"));
+        var bytes = File.ReadAllBytes(image);
+        var outer = Path.Combine(dir.Path, "pod.tar");
+        File.WriteAllBytes(outer, TestImages.Tar([("checkpoint-manifest.json", TarEntryType.RegularFile, (UnixFileMode)0b110_000_000, "{}"u8.ToArray()),
+            ("container-1.tar", TarEntryType.RegularFile, (UnixFileMode)0b110_000_000, compressed ? TestArchive.Zstd(bytes) : bytes)], TarEntryFormat.Gnu));
+        using var pod = CheckpointArchive.Open(outer, new ArchiveRequest { RequireCheckpointDirectory = false });
+        var window = pod.TryOpenRandomAccess("container-1.tar")!;
+        using var container = Core.Image.CheckpointImageReader.Open("pod.tar:container-1.tar", window, CheckpointOverview.Request);
+        var overview = CheckpointOverview.FromArchive(container);
+        Assert.Equal("localhost/fixture-busybox:latest", overview.Container.Config.RootfsImageName);
+        Assert.Equal(ImageDescription.ContainerdCheckpoint, overview.Image!.Kind);
+        Assert.Equal(CheckpointOverview.Read(image).Sizes, overview.Sizes);
+    }
+
     // --- how the inputs are built and compared ------------------------------------------------------------------------
 
     // The image of the archive in the given packaging, and the plain archive it must read like.

@@ -104,11 +104,12 @@ public static class CheckpointImageReader
     }
 
     /// <summary>
-    /// Opens an uncompressed image tar that is a window of a larger input (e.g. a container's image inside a pod
-    /// checkpoint), read in place. Reads are counted by <paramref name="tar"/>; the caller keeps it open.
+    /// Opens an image tar that is a window of a larger input (e.g. a container's image inside a pod checkpoint): read
+    /// in place when uncompressed, else in one pass. Reads are counted by <paramref name="tar"/>; the caller keeps it open.
     /// </summary>
-    public static CheckpointArchive Open(string displayPath, RandomAccessData tar, ArchiveRequest request) =>
-        OpenFiles(new TarImageFiles(displayPath, _ => tar), request);
+    public static CheckpointArchive Open(string displayPath, RandomAccessData tar, ArchiveRequest request) => IsCompressed(tar)
+        ? ImageStreamReader.Read(displayPath, new RandomAccessStream(tar), request)
+        : OpenFiles(new TarImageFiles(displayPath, _ => tar), request);
 
     /// <summary>An image file or directory resolved to its checkpoint blob, read in place (for <c>build</c>, which copies it).</summary>
     /// <exception cref="CheckpointException">Not a readable checkpoint image, or a compressed image tar (which has no place to read in).</exception>
