@@ -2,7 +2,7 @@
 # Benchmarks checkpoint images (issue 14): a 1 GiB checkpoint as an oci-archive with an uncompressed and with a zstd
 # layer (made by `build -o`), read by show, inspect --all and memparse --search, against the same checkpoint as a
 # plain archive (big.tar, big.tar.zst) in the same run; bytes read and peak RSS. Writes to bench/out/ (gitignored).
-# Usage: bench/run-images.sh      (MIB=1024 and RUNS=3 can be overridden from the environment)
+# Usage: bench/run-images.sh      (MIB=1024 and RUNS=9 can be overridden from the environment)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -10,7 +10,7 @@ repo=$(cd "$here/.." && pwd)
 out=$here/out
 data=$out/data
 mib=${MIB:-1024}
-runs=${RUNS:-3}
+runs=${RUNS:-9}
 fixture=$(cd "$repo/../shared/fixtures" && pwd)/wrapped/piggie-podman.tar
 ctl=$out/bin/checkpointctl
 gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
@@ -33,30 +33,31 @@ for kind in tar tar.zst; do
 done
 ls -l "$data"/big.tar "$data"/big.tar.zst "$data"/image-*.oci.tar
 
-# measure CMD...: median wall-clock (µs) of $runs runs and that run's peak RSS (KiB).
-measure() {
-  local i t0 t1 rss
-  local -a samples=()
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s%N)
-    rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
-    t1=$(date +%s%N)
-    samples+=("$(( (t1 - t0) / 1000 )) $rss")
-  done
-  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
-
+# row LABEL IMAGE-CMD PLAIN-CMD: the two commands alternate ($runs runs each, so load on this shared machine hits both
+# alike); median wall-clock and the largest peak RSS (GNU time %M) of each.
 declare -a rows=()
-row() { # label image-cmd plain-cmd
-  local label=$1
-  # shellcheck disable=SC2086
-  read -r o_us o_rss <<<"$(measure $2)"
-  # shellcheck disable=SC2086
-  read -r r_us r_rss <<<"$(measure $3)"
+row() {
+  local label=$1 i side cmd t0 t1 rss
+  local -a ti=() tp=() ri=() rp=()
+  for ((i = 0; i < runs; i++)); do
+    for side in image plain; do
+      [[ $side == image ]] && cmd=$2 || cmd=$3
+      t0=$(date +%s%N)
+      # shellcheck disable=SC2086
+      rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 $cmd >/dev/null; } 3>&1) || { echo "failed: $cmd" >&2; exit 1; }
+      t1=$(date +%s%N)
+      if [[ $side == image ]]; then ti+=($(( (t1 - t0) / 1000 ))); ri+=("$rss"); else tp+=($(( (t1 - t0) / 1000 ))); rp+=("$rss"); fi
+    done
+  done
+  local mi mp xi xp
+  mi=$(printf '%s\n' "${ti[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  mp=$(printf '%s\n' "${tp[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  xi=$(printf '%s\n' "${ri[@]}" | sort -n | tail -n 1)
+  xp=$(printf '%s\n' "${rp[@]}" | sort -n | tail -n 1)
   rows+=("$(printf '%-34s %9.3f %8d %9.3f %8d %7.2f' "$label" \
-    "$(awk -v u="$o_us" 'BEGIN { print u / 1e6 }')" "$((o_rss / 1024))" \
-    "$(awk -v u="$r_us" 'BEGIN { print u / 1e6 }')" "$((r_rss / 1024))" \
-    "$(awk -v a="$o_us" -v b="$r_us" 'BEGIN { print a / b }')")")
+    "$(awk -v u="$mi" 'BEGIN { print u / 1e6 }')" "$((xi / 1024))" \
+    "$(awk -v u="$mp" 'BEGIN { print u / 1e6 }')" "$((xp / 1024))" \
+    "$(awk -v a="$mi" -v b="$mp" 'BEGIN { print a / b }')")")
 }
 
 echo "== warm the page cache"
@@ -64,7 +65,7 @@ cat "$data"/big.tar "$data"/big.tar.zst "$data"/image-*.oci.tar >/dev/null
 
 img=$data/image-tar.oci.tar
 zimg=$data/image-tar-zst.oci.tar
-echo "== timing (median of $runs runs): image vs the same checkpoint as a plain archive"
+echo "== timing (median of $runs alternating runs): image vs the same checkpoint as a plain archive"
 row "tar: show"               "$ctl show $img"                                     "$ctl show $data/big.tar"
 row "tar: inspect --all"      "$ctl inspect $img --all"                            "$ctl inspect $data/big.tar --all"
 row "tar: memparse --search"  "$ctl memparse $img --pid 1 -s NO-SUCH-STRING"       "$ctl memparse $data/big.tar --pid 1 -s NO-SUCH-STRING"

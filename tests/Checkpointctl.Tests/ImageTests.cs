@@ -235,6 +235,19 @@ public class ImageTests
         Assert.Equal(CheckpointOverview.Read(image).Sizes, overview.Sizes);
     }
 
+    [Fact]
+    public void Metadata_digests_are_sha256()
+    {
+        var random = new Random(14);
+        foreach (var length in Enumerable.Range(0, 260).Concat([1000, 4095, 4096, 65537, 1 << 20]))
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(data), Core.Image.MetadataSha256.Hash(data));
+        }
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Convert.ToHexStringLower(Core.Image.MetadataSha256.Hash([])));
+    }
+
     // --- how the inputs are built and compared ------------------------------------------------------------------------
 
     // The image of the archive in the given packaging, and the plain archive it must read like.

@@ -43,10 +43,10 @@ internal abstract class ImageFiles(string path, bool isDirectory) : IDisposable
         return bytes;
     }
 
-    /// <summary>The digest of <paramref name="bytes"/> with the algorithm <paramref name="like"/> names.</summary>
+    /// <summary>The digest of <paramref name="bytes"/> with the algorithm <paramref name="like"/> names (sha256, or the rare sha512).</summary>
     public static string Digest(string like, ReadOnlySpan<byte> bytes) => like.StartsWith("sha512:", StringComparison.Ordinal)
         ? "sha512:" + Convert.ToHexStringLower(SHA512.HashData(bytes))
-        : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+        : "sha256:" + Convert.ToHexStringLower(MetadataSha256.Hash(bytes));
 
     protected CheckpointException Missing(string name) =>
         new MissingCheckpointDataException($"{Path}: {name}: no such file in the image");

@@ -45,7 +45,9 @@ internal static class ImageStreamReader
                         files.AddLink(name);
                     continue;
                 }
-                if (entry.Length <= MaxHeldBlob && files.HeldBytes + entry.Length <= MaxHeld)
+                // The layout's own files are always held; blobs while the budget lasts.
+                if (entry.Length <= MaxHeldBlob && (name is ImageLayout.IndexFile or ImageLayout.OciLayoutFile or ImageLayout.DockerManifestFile
+                                                        or ImageLayout.DockerRepositoriesFile || files.HeldBytes + entry.Length <= MaxHeld))
                 {
                     files.Hold(name, ImageTar.Guard(path, () => ReadAll(entry)));
                     continue;
