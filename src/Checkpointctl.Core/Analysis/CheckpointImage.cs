@@ -25,7 +25,7 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
     /// <exception cref="CheckpointException">The checkpoint cannot be read or is not a usable checkpoint.</exception>
     public static CheckpointImage Read(string path)
     {
-        using var archive = CheckpointArchive.Open(path, Request);
+        using var archive = new CheckpointInput(path).Open(Request);
         return FromArchive(archive);
     }
 
@@ -45,7 +45,7 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
         var root = ProcessTree.Build(images);
         var platform = ToPlatform(images.Core(root.Pid).Mtype)
             ?? throw new InvalidCheckpointException($"core-{root.Pid}.img: unknown machine type {(int)images.Core(root.Pid).Mtype}");
-        return new CheckpointImage(CheckpointAnnotations.ForImage(info), platform, info.Checkpointed);
+        return new CheckpointImage(CheckpointAnnotations.ForImage(info, platform.Architecture), platform, info.Checkpointed);
     }
 
     /// <summary>CRIU's machine type as an OCI/Go architecture name.</summary>

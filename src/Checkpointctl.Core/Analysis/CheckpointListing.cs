@@ -34,7 +34,7 @@ public static class CheckpointListing
     /// <exception cref="CheckpointException">The archive cannot be read.</exception>
     public static ListedCheckpoint Read(string path)
     {
-        using var archive = CheckpointArchive.Open(path, new ArchiveRequest
+        using var archive = new CheckpointInput(path).Open(new ArchiveRequest
         {
             Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump],
             RequireCheckpointDirectory = false,

@@ -37,6 +37,9 @@ public sealed class CriuImages
     /// <summary>The incremental dump whose parent this image set is, or null for the checkpoint itself.</summary>
     public CriuImages? Child { get; }
 
+    /// <summary>Serves the image set's pages (and those of other image sets in the same archive).</summary>
+    internal PageSource Pages => _pages;
+
     /// <summary>Where the image set is read from.</summary>
     public CheckpointInput? Input => _pages.Input;
 
