@@ -21,8 +21,9 @@ internal sealed class ImageCommand : CliCommand
     public override string LongHelp =>
         "Decode CRIU images of a checkpoint as crit show does.\n\n" +
         "Each IMAGE_NAME is an image of the CRIU image directory (core-1.img, pstree.img, stats-dump; checkpoint/core-1.img\n" +
-        "is accepted too). The images are read in place from any checkpoint: an archive (plain, gzip or zstd), an unpacked\n" +
-        "checkpoint directory or a CRIU image directory. With --list, the images present are listed with their magic and size.";
+        "is accepted too). The images are read in place from any checkpoint: an archive (plain or compressed), an unpacked\n" +
+        "checkpoint directory, a CRIU image directory or a checkpoint image. With --list, the images present are listed\n" +
+        "with their magic and size.";
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [

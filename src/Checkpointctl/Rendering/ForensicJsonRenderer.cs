@@ -154,7 +154,7 @@ internal static class ForensicJsonRenderer
         w.EndObject();
     }
 
-    // Keys may repeat (a device's addresses): a repeated key becomes an array of its values.
+    // Values are strings; a device's addresses ("inet", which may repeat) are always an array.
     private static void Properties(GoJsonWriter w, string name, IReadOnlyList<KeyValuePair<string, string>> properties)
     {
         w.Name(name);
