@@ -28,9 +28,12 @@ internal sealed record Plugin(string Name, string Path)
             using var process = Process.Start(start)!;
             process.StandardInput.Close();
             // Dedicated threads, not the thread pool: a busy pool must not turn a quick answer into a timeout.
+            // The readers are taken here: a thread that starts after this method has disposed the process must not
+            // touch it (that raised ObjectDisposedException on the thread and ended the whole program).
+            var (stdout, stderr) = (process.StandardOutput, process.StandardError);
             string? firstLine = null;
-            var reader = new Thread(() => firstLine = Drain(process.StandardOutput)) { IsBackground = true };
-            var errors = new Thread(() => Drain(process.StandardError)) { IsBackground = true };
+            var reader = new Thread(() => firstLine = Drain(stdout)) { IsBackground = true };
+            var errors = new Thread(() => Drain(stderr)) { IsBackground = true };
             reader.Start();
             errors.Start();
             if (!process.WaitForExit(DescriptionTimeout) || !reader.Join(DescriptionTimeout))
@@ -48,14 +51,22 @@ internal sealed record Plugin(string Name, string Path)
     }
 
     // Reads a stream to its end (so the plugin never blocks on a full pipe); returns the first line.
+    // Runs on its own thread, so nothing may escape it: a pipe closed by the disposal of a timed-out plugin ends it.
     private static string? Drain(StreamReader reader)
     {
-        var first = reader.ReadLine();
-        var buffer = new char[4096];
-        while (reader.Read(buffer, 0, buffer.Length) > 0)
+        try
         {
+            var first = reader.ReadLine();
+            var buffer = new char[4096];
+            while (reader.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+            return first;
         }
-        return first;
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Runs the plugin with the same arguments, environment and standard streams; returns its exit code.</summary>
