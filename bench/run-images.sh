@@ -5,23 +5,15 @@
 # Usage: bench/run-images.sh      (MIB=1024 and RUNS=9 can be overridden from the environment)
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-out=$here/out
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 data=$out/data
 mib=${MIB:-1024}
 runs=${RUNS:-9}
-fixture=$(cd "$repo/../shared/fixtures" && pwd)/wrapped/piggie-podman.tar
-ctl=$out/bin/checkpointctl
-gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
+fixture=$fixtures/wrapped/piggie-podman.tar
 
-[[ -x /usr/bin/time ]] || { [[ $(id -u) == 0 ]] && apt-get install -y -qq time >/dev/null; } || { echo "install time" >&2; exit 1; }
 
-cd "$repo"
-echo "== build generator and publish NativeAOT checkpointctl"
-dotnet build bench/Checkpointctl.Bench -c Release --artifacts-path "$out/artifacts" -v:q -nologo | grep -v '^$' || true
-dotnet publish src/Checkpointctl -c Release -r linux-x64 --artifacts-path "$out/artifacts" -o "$out/bin" -v:q -nologo | grep -v '^$' || true
-[[ -x $gen && -x $ctl ]] || { echo "build failed" >&2; exit 1; }
+build_tools
 
 if [[ ! -f $data/big.tar || ! -f $data/big.tar.zst ]]; then
   echo "== generate ${mib} MiB archives into $data"
