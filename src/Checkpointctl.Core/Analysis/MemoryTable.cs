@@ -1,5 +1,6 @@
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -42,7 +43,17 @@ public static class MemoryTable
     /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
     public static IReadOnlyList<ProcessMemorySize> Read(CheckpointInput input, CheckpointInput? parent = null)
     {
-        using var pages = PageSource.Open(input, Request, PagesPlan.None);
+        using var set = CheckpointSet.Open(input, Request, PagesPlan.None);
+        return Read(set.Single().Pages, parent);
+    }
+
+    /// <summary>The rows of a checkpoint, or of each container of a pod checkpoint <paramref name="containers"/> select, from one pass.</summary>
+    public static CheckpointResults<IReadOnlyList<ProcessMemorySize>> ReadAll(CheckpointInput input, CheckpointInput? parent = null,
+        IReadOnlyList<string>? containers = null) =>
+        CheckpointSet.Read(input, Request, PagesPlan.None, containers, root => Read(root.Pages, parent));
+
+    private static IReadOnlyList<ProcessMemorySize> Read(PageSource pages, CheckpointInput? parent)
+    {
         using var parents = new ParentChain { Explicit = parent };
         var images = new CriuImages(pages, parents);
         var root = ProcessTree.Build(images);

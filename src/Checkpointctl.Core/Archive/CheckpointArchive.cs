@@ -107,6 +107,37 @@ public sealed class CheckpointArchive : IDisposable
     // Every regular-file entry including duplicates: sizes count what the archive holds.
     private readonly List<ArchiveMember> _allRegular = [];
 
+    /// <summary>
+    /// The members below <paramref name="root"/> (a directory of this archive, e.g. <c>0f3c…-k8s_counter_…/</c>), named
+    /// relative to it: one container of a pod checkpoint, served by this archive's single pass (in place or held).
+    /// A snapshot of the members seen so far; this archive keeps owning the files and must outlive the view.
+    /// </summary>
+    public CheckpointArchive View(string root)
+    {
+        var view = new CheckpointArchive(Path, _request, Compression)
+        {
+            IsIndexComplete = IsIndexComplete,
+            SupportsRandomAccess = SupportsRandomAccess,
+        };
+        foreach (var member in _members.Values)
+        {
+            if (!member.Name.StartsWith(root, StringComparison.Ordinal))
+                continue;
+            var name = member.Name[root.Length..];
+            view._members[name] = member with { Name = name };
+            if (_held.TryGetValue(member.Name, out var bytes))
+                view._held[name] = bytes;
+            if (_randomAccess.TryGetValue(member.Name, out var open))
+                view._randomAccess[name] = open;
+            view.HasCheckpointDirectory |= name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal);
+        }
+        view._allRegular.AddRange(_allRegular.Where(m => m.Name.StartsWith(root, StringComparison.Ordinal)).Select(m => m with { Name = m.Name[root.Length..] }));
+        view._otherEntries.AddRange(_otherEntries.Where(e => e.Item1.StartsWith(root, StringComparison.Ordinal)).Select(e => (e.Item1[root.Length..], e.Item2)));
+        foreach (var (name, target) in _symbolicLinks.Where(l => l.Key.StartsWith(root, StringComparison.Ordinal)))
+            view._symbolicLinks[name[root.Length..]] = target;
+        return view;
+    }
+
     /// <summary>Opens a checkpoint archive file or unpacked checkpoint directory.</summary>
     /// <exception cref="CheckpointException">The path is missing, unreadable or not a valid checkpoint.</exception>
     public static CheckpointArchive Open(string path, ArchiveRequest request)

@@ -16,6 +16,10 @@ public sealed class PageSource : IDisposable
     private PausedPass? _paused;
     private bool _rangesComplete;
 
+    // A view serves the members below a root of another page source (one container of a pod checkpoint).
+    private PageSource? _viewOf;
+    private string _root = "";
+
     private PageSource(CheckpointInput? input, PagesPlan plan)
     {
         _input = input;
@@ -29,7 +33,7 @@ public sealed class PageSource : IDisposable
     public CheckpointInput? Input => _input;
 
     /// <summary>Bytes read from the input by every pass so far (compressed bytes for compressed input).</summary>
-    public long BytesRead => _counters.Sum(c => c.Bytes);
+    public long BytesRead => _viewOf?.BytesRead ?? _counters.Sum(c => c.Bytes);
 
     /// <summary>Opens <paramref name="input"/> for <paramref name="request"/> and serves its pages as <paramref name="plan"/> declares.</summary>
     /// <exception cref="CheckpointException">The input is missing, unreadable or not a valid checkpoint.</exception>
@@ -51,9 +55,18 @@ public sealed class PageSource : IDisposable
     /// <summary>Pages of an archive already opened: only what is in place or held (the caller keeps the archive).</summary>
     public static PageSource Of(CheckpointArchive archive) => new(null, PagesPlan.None) { Archive = archive };
 
+    /// <summary>
+    /// The checkpoint below <paramref name="root"/> (e.g. one container of a pod archive, <c>0f3c…-k8s_counter_…/</c>):
+    /// its members named relative to the root, its pages served by this source. Taken after the pass; this source
+    /// owns everything and must outlive the view.
+    /// </summary>
+    public PageSource View(string root) => new(_input, _plan) { Archive = Archive.View(root), _viewOf = this, _root = root };
+
     /// <summary>The data of a pages member (which must exist). Reads outside what the plan declared are input errors.</summary>
     public RandomAccessData Open(string member)
     {
+        if (_viewOf != null)
+            return _viewOf.Open(_root + member);
         if (Archive.TryOpenRandomAccess(member) is { } inPlace)
             return inPlace;
         if (_paused?.Member?.Name == member)
@@ -69,6 +82,7 @@ public sealed class PageSource : IDisposable
     /// <summary>Lets a pass that waits at a sequential member go on to its end (to read what follows the pages).</summary>
     public void Finish()
     {
+        _viewOf?.Finish();
         if (_paused == null)
             return;
         using var paused = _paused;
@@ -92,7 +106,7 @@ public sealed class PageSource : IDisposable
     {
         var paused = stopAt != null ? new PausedPass() : null;
         var stopped = false;
-        var consumer = new MemberConsumer(_plan.Pattern, (member, data, archive) =>
+        Action<ArchiveMember, Stream, CheckpointArchive> consume = (member, data, archive) =>
         {
             if (archive.SupportsRandomAccess)
                 return;
@@ -105,11 +119,11 @@ public sealed class PageSource : IDisposable
             }
             var needs = fixedNeeds != null ? fixedNeeds.GetValueOrDefault(member.Name) : _plan.Ranges?.Invoke(member, archive);
             Capture(member, data, needs, archive);
-        });
+        };
         var withPages = new ArchiveRequest
         {
             Hold = request.Hold,
-            Consumers = [.. request.Consumers, consumer],
+            Consumers = [.. request.Consumers, .. _plan.Patterns.Select(p => new MemberConsumer(p, consume))],
             NeedIndex = request.NeedIndex,
             RequireCheckpointDirectory = request.RequireCheckpointDirectory,
             IsComplete = request.IsComplete,
@@ -174,7 +188,7 @@ public sealed class PageSource : IDisposable
             return;
         _rangesComplete = true;
         var missing = new Dictionary<string, List<(long, long)>>(StringComparer.Ordinal);
-        foreach (var member in Archive.MembersMatching(_plan.Pattern).ToList())
+        foreach (var member in Archive.Members.Where(m => _plan.Patterns.Any(p => p.Matches(m.Name))).ToList())
         {
             var needs = _plan.Ranges!(member, Archive).ToList();
             if (_captured.TryGetValue(member.Name, out var sparse) && needs.All(n => sparse.Covers(n.Offset, n.Length)))

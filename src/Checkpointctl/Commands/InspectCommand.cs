@@ -21,17 +21,19 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<bool> _all = new("--all");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
     private readonly Option<string> _parent = new("--parent");
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _parent })
+        foreach (var o in new Option[] { _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _parent, _container })
             Command.Options.Add(o);
     }
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
         ("--all", "Show all information about container checkpoints"),
+        (ContainerOption.HelpFlags, ContainerOption.Help),
         ("--files", "Display the open file descriptors for processes in the container checkpoint"),
         ("--format string", "Specify the output format: tree or json (default \"tree\")"),
         ("--metadata", "Show metadata about the container"),
@@ -66,15 +68,21 @@ internal sealed class InspectCommand : CliCommand
         // Every flag is checked before any checkpoint is opened.
         if (format is not ("tree" or "json"))
             throw new UsageException($"invalid output format: {format}");
-        var inspections = files.Select(f => Inspection.Read(f, options)).ToList();
+        var containers = ContainerOption.Read(parse, _container);
+        var inputs = files.Select(f => Inspection.ReadAll(f, options, containers)).ToList();
         if (format == "tree")
         {
-            foreach (var i in inspections)
-                InspectTreeRenderer.Write(context.Out, i);
+            foreach (var input in inputs)
+            {
+                if (input.IsSingleContainer(containers.Count > 0))
+                    InspectTreeRenderer.Write(context.Out, input.Items[0].Value);
+                else
+                    InspectTreeRenderer.Write(context.Out, input);
+            }
         }
         else
         {
-            InspectJsonRenderer.Write(context.Out, inspections);
+            InspectJsonRenderer.Write(context.Out, inputs, containers.Count > 0);
         }
         return 0;
     }

@@ -17,16 +17,18 @@ internal sealed class MemparseCommand : CliCommand
     private readonly Option<string> _hex = new("--search-hex");
     private readonly Option<string> _context = new("--context", "-c");
     private readonly Option<string> _parent = new("--parent");
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public MemparseCommand() : base("memparse", "Analyze container checkpoint memory", "memparse")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _pid, _output, _search, _regex, _hex, _context, _parent })
+        foreach (var o in new Option[] { _pid, _output, _search, _regex, _hex, _context, _parent, _container })
             Command.Options.Add(o);
     }
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
+        (ContainerOption.HelpFlags, ContainerOption.Help),
         ("-c, --context int", "Print the specified number of bytes surrounding each match"),
         ("-o, --output string", "Specify the output file to be written to"),
         ("--parent string", "Parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive)"),
@@ -43,11 +45,15 @@ internal sealed class MemparseCommand : CliCommand
         var pid = GoFlags.Uint32(parse, _pid);
         var contextBytes = GoFlags.Int(parse, _context);
         var parent = string.IsNullOrEmpty(parse.GetValue(_parent)) ? null : new CheckpointInput(parse.GetValue(_parent)!);
+        var containers = ContainerOption.Read(parse, _container);
         if (SearchFor(parse, pid, contextBytes) is { } search)
-            return Search(context, files[0], pid, search.Search, search.Pattern, parent);
+            return Search(context, files[0], pid, search.Search, search.Pattern, parent, containers);
         if (pid != 0)
-            return HexDump(context, files[0], pid, parse.GetValue(_output), parent);
-        var tables = files.Select(f => (File: f, Rows: MemoryTable.Read(f, parent))).ToList();
+            return HexDump(context, files[0], pid, parse.GetValue(_output), parent, containers);
+        var inputs = files.Select(f => MemoryTable.ReadAll(f, parent, containers)).ToList();
+        // A pod's containers each get a table, named in the heading (one selected container reads as its own checkpoint).
+        var tables = inputs.SelectMany(input => input.Items.Select(item =>
+            (File: input.IsSingleContainer(containers.Count > 0) ? input.Path : $"{input.Path}, container {item.Container!.Name}", Rows: item.Value))).ToList();
         foreach (var (file, rows) in tables)
         {
             context.Out.Write($"\nDisplaying processes memory sizes from {file}\n\n");
@@ -70,7 +76,7 @@ internal sealed class MemparseCommand : CliCommand
         return 0;
     }
 
-    private static int HexDump(CliContext context, string file, uint pid, string? output, CheckpointInput? parent)
+    private static int HexDump(CliContext context, string file, uint pid, string? output, CheckpointInput? parent, IReadOnlyList<string> containers)
     {
         if (!string.IsNullOrEmpty(output))
         {
@@ -80,7 +86,7 @@ internal sealed class MemparseCommand : CliCommand
             {
                 var rows = new HexDumpWriter(stream, compact: false);
                 MemoryScan.Run(file, pid, WithProgress(context, new Heading(rows, () =>
-                    context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n"))), parent);
+                    context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n"))), parent, containers);
             });
             return 0;
         }
@@ -90,7 +96,7 @@ internal sealed class MemparseCommand : CliCommand
         {
             context.Out.Write($"\nDisplaying memory pages content for process ID {pid} from checkpoint: {file}\n\n");
             context.Out.Flush();
-        }), parent);
+        }), parent, containers);
         return 0;
     }
 
@@ -108,9 +114,10 @@ internal sealed class MemparseCommand : CliCommand
             : (MemorySearch.Hex(hex!, bytes), hex!);
     }
 
-    private static int Search(CliContext context, string file, uint pid, MemorySearch search, string pattern, CheckpointInput? parent)
+    private static int Search(CliContext context, string file, uint pid, MemorySearch search, string pattern, CheckpointInput? parent,
+        IReadOnlyList<string> containers)
     {
-        MemoryScan.Run(file, pid, WithProgress(context, search), parent);
+        MemoryScan.Run(file, pid, WithProgress(context, search), parent, containers);
         if (search.Matches.Count == 0)
         {
             context.Out.Write($"No matches for pattern \"{pattern}\" in the memory of PID {pid}\n");
