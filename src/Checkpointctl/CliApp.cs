@@ -14,6 +14,7 @@ namespace Checkpointctl.Cli;
 public static class CliApp
 {
     public const string Name = "checkpointctl";
+    private const int BrokenPipe = 32;
     private const string ShortHelp = "checkpointctl is a tool to read and manipulate checkpoint archives";
     private const string LongHelp = ShortHelp + " as created by Podman, CRI-O and containerd";
 
@@ -109,6 +110,11 @@ public static class CliApp
         {
             stderr.Write($"Error: {OneLine(e.Message)}\n");
             return 1;
+        }
+        catch (IOException e) when (e.HResult == BrokenPipe)
+        {
+            // The reader of our output went away (e.g. `| head`): Go dies of SIGPIPE silently; the shell sees 128+13.
+            return 128 + 13;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

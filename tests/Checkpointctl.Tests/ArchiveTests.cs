@@ -205,7 +205,7 @@ public class ArchiveTests
     {
         var xz = Compress("xz", new byte[1000], "--lzma2=dict=256MiB");
         var e = Assert.Throws<InvalidCheckpointException>(() => CheckpointArchive.Read("big-dict.xz", new MemoryStream(xz), new ArchiveRequest { NeedIndex = true }));
-        Assert.Equal("big-dict.xz: xz: invalid compressed data (the xz stream needs more memory to decompress than the 128 MiB limit)", e.Message);
+        Assert.Equal("big-dict.xz: xz: the xz stream needs more memory to decompress than the 128 MiB limit", e.Message);
     }
 
     private static byte[] ReadAll(Stream stream)
@@ -312,7 +312,7 @@ public class HeldMemberMemoryTests
         var before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<Checkpointctl.Core.InvalidCheckpointException>(() =>
             Checkpointctl.Core.Archive.CheckpointArchive.Read("t.tar.gz", new MemoryStream(gz), new Checkpointctl.Core.Archive.ArchiveRequest { Hold = ["config.dump"] }));
-        Assert.EndsWith("unexpected EOF", e.Message);
+        Assert.Equal("unexpected EOF (t.tar.gz)", e.Message);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 32L << 20, "allocated the claimed size");
     }
 }

@@ -7,9 +7,14 @@ public sealed class ToolFactAttribute : FactAttribute
 {
     public ToolFactAttribute(params string[] tools)
     {
+        Skip = MissingTools(tools);
+    }
+
+    /// <summary>Why a test needing <paramref name="tools"/> cannot run here, or null when all are on PATH.</summary>
+    public static string? MissingTools(string[] tools)
+    {
         var missing = tools.Where(t => !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, t)))).ToList();
-        if (missing.Count > 0)
-            Skip = $"{string.Join(" and ", missing)} not installed (not found on PATH)";
+        return missing.Count > 0 ? $"{string.Join(" and ", missing)} not installed (not found on PATH)" : null;
     }
 }
 

@@ -9,6 +9,9 @@ public static class CliProcess
     public static (int ExitCode, string Output) RunMerged(params string[] args) =>
         Run("sh", ["-c", "exec \"$@\" 2>&1", "sh", "dotnet", typeof(Cli.CliApp).Assembly.Location, .. args]);
 
+    /// <summary>Runs a bash command line; returns its exit code and what it printed (stdout and stderr).</summary>
+    public static (int ExitCode, string Output) RunShell(string script) => Run("bash", ["-c", script + " 2>&1"]);
+
     /// <summary>
     /// Runs on a pseudo-terminal (util-linux <c>script</c>): stdout and stderr are a terminal, as for a person at a
     /// shell. Returns the bytes the terminal received.

@@ -215,6 +215,17 @@ public class MemparseTests
     [InlineData("no process with PID 0 (use `inspect --ps-tree` to view all PIDs)", "-s", "x")]
     [InlineData("failed to search pattern in memory: context size cannot be negative", "-c", "-1", "-s", "x", "--pid", "1")]
     [InlineData("failed to search pattern in memory: context size cannot be negative", "--context=-1", "-s", "x", "--pid", "1")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid escape sequence: `\\1`", "--pid", "1", "-r", "(a)\\1")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid escape sequence: `\\Z`", "--pid", "1", "-r", "x\\Z")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid or unsupported Perl syntax: `(?=`", "--pid", "1", "-r", "(?=x)")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid or unsupported Perl syntax: `(?>`", "--pid", "1", "-r", "(?>x)")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid nested repetition operator: `++`", "--pid", "1", "-r", "a++")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid repeat count: `{1001}`", "--pid", "1", "-r", "a{1001}")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: missing closing ): `(a|b`", "--pid", "1", "-r", "(a|b")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: missing closing ]: `[a-z`", "--pid", "1", "-r", "[a-z")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid character class range: `z-a`", "--pid", "1", "-r", "[z-a]")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: trailing backslash at end of expression: ``", "--pid", "1", "-r", "a\\")]
+    [InlineData("failed to search pattern in memory: error parsing regexp: invalid named capture: `(?P<a-b>`", "--pid", "1", "-r", "(?P<a-b>x)")]
     public void Error_messages(string message, params string[] flags)
     {
         Assert.Equal(message, CliRunner.AssertError(CliRunner.Run(["memparse", TestPaths.Wrapped("piggie-podman.tar"), .. flags])));
@@ -267,10 +278,49 @@ public class MemparseTests
     }
 
     [Fact]
-    public void Invalid_regex_is_one_error_line()
+    public void Invalid_regex_is_refused_before_the_archive_is_opened()
     {
-        var message = CliRunner.AssertError(CliRunner.Run("memparse", TestPaths.Wrapped("piggie-podman.tar"), "--pid", "1", "-r", "("));
-        Assert.StartsWith("failed to search pattern in memory: ", message);
+        Assert.Equal("failed to search pattern in memory: error parsing regexp: missing closing ): `(`",
+            CliRunner.AssertError(CliRunner.Run("memparse", "/nonexistent/checkpoint.tar", "--pid", "1", "-r", "(")));
+    }
+
+    [Fact]
+    public void String_search_wins_over_an_invalid_regex()
+    {
+        // As upstream: with -s and -r, -s is searched and the regex is never compiled.
+        Assert.Equal("No matches for pattern \"NOPE\" in the memory of PID 1\n",
+            Success("memparse", TestPaths.Wrapped("piggie-podman.tar"), "--pid", "1", "-s", "NOPE", "-r", "("));
+    }
+
+    [Theory]
+    [InlineData("[[:upper:]]{4}_ENV", "TEST_ENV")] // the example: POSIX class (was "No matches")
+    [InlineData("(?P<v>HOME)=", "HOME=")] // the example: Python-style named group (was an error)
+    [InlineData("(?<v>HOME)=", "HOME=")]
+    [InlineData("HOME=([^?]+)", "HOME=/srv/fixture/home")]
+    [InlineData("TEST_ENV=[^?]*", "TEST_ENV=BAR")]
+    [InlineData("(?i)test_env=bar", "TEST_ENV=BAR")]
+    [InlineData("\\bTEST_ENV\\b=", "TEST_ENV=")]
+    [InlineData("LANG=[[:alnum:].-]+", "LANG=C.UTF-8")]
+    public void Regex_search_reads_go_syntax(string pattern, string literal)
+    {
+        // piggie's environment is PATH=... HOME=/srv/fixture/home LANG=C.UTF-8 TEST_ENV=BAR TEST_ENV_EMPTY=.
+        var path = TestPaths.Wrapped("piggie-podman.tar");
+        var viaRegex = Success("memparse", path, "--pid", "1", "-r", pattern);
+        var viaLiteral = Success("memparse", path, "--pid", "1", "-s", literal);
+        Assert.Equal(viaLiteral.Replace($"\"{literal}\"", $"\"{pattern}\""), viaRegex);
+        if (pattern.StartsWith('['))
+            Assert.Equal(2, viaRegex.Split('\n').Count(l => l.Contains("TEST_ENV", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Regex_dollar_is_the_end_of_the_memory_range()
+    {
+        // Go's $ (without (?m)) is \z; non-printable bytes, newlines included, show as '?'.
+        var path = TestPaths.Wrapped("piggie-podman.tar");
+        Assert.Equal("No matches for pattern \"TEST_ENV=BAR$\" in the memory of PID 1\n",
+            Success("memparse", path, "--pid", "1", "-r", "TEST_ENV=BAR$"));
+        Assert.Equal(Success("memparse", path, "--pid", "1", "-s", "TEST_ENV=BAR?").Replace("TEST_ENV=BAR?\"", "TEST_ENV=BAR\\?\""),
+            Success("memparse", path, "--pid", "1", "-r", "TEST_ENV=BAR\\?"));
     }
 
     [Fact]

@@ -62,6 +62,28 @@ public class OutputOrderTests
     }
 
     [Fact]
+    public void Runs_sharing_one_redirected_file_write_one_after_the_other()
+    {
+        using var dir = new ScratchDir();
+        var log = Path.Combine(dir.Path, "log.txt");
+        var dll = typeof(Cli.CliApp).Assembly.Location;
+        // One open file (a shared offset) for both runs, as `{ a; b; } > log` gives them.
+        var (code, _) = CliProcess.RunShell($"{{ dotnet '{dll}' -v; dotnet '{dll}' inspect --pid x /x; dotnet '{dll}' -v; }} > '{log}' 2>&1");
+        Assert.Equal(0, code);
+        Assert.Equal("checkpointctl version 1.6.0\nError: invalid argument \"x\" for \"-p, --pid\" flag: strconv.ParseUint: parsing \"x\": invalid syntax\ncheckpointctl version 1.6.0\n",
+            File.ReadAllText(log));
+    }
+
+    [Fact]
+    public void A_closed_pipe_ends_the_run_quietly_as_sigpipe_ends_go()
+    {
+        var dll = typeof(Cli.CliApp).Assembly.Location;
+        var (code, output) = CliProcess.RunShell($"dotnet '{dll}' memparse --pid 1 '{TestPaths.Wrapped("piggie-podman.tar")}' 2>&1 | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"");
+        Assert.Equal(0, code);
+        Assert.Equal("141\n", output);
+    }
+
+    [Fact]
     public void Show_with_one_bad_archive_prints_only_the_error()
     {
         using var dir = new ScratchDir();

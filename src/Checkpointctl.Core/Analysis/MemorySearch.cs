@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Text;
-using System.Text.RegularExpressions;
+using Checkpointctl.Core.Analysis.GoRegexp;
 using Checkpointctl.Core.Criu;
 
 namespace Checkpointctl.Core.Analysis;
@@ -12,7 +12,8 @@ public sealed record MemoryMatch(ulong Address, string Text);
 /// Searches a process's memory as it streams past (an <see cref="IMemorySink"/>). Memory is scanned as contiguous
 /// virtual ranges through a sliding window, so matches across pages, read chunks and adjacent pagemap runs are found
 /// and context is never clipped by a chunk edge. As upstream, text patterns see non-printable bytes as <c>?</c>;
-/// hex patterns match raw bytes. Regexes use the linear-time engine, so no pattern can hang the scan.
+/// hex patterns match raw bytes. Regexes are Go's (<see cref="GoRegex"/>, as upstream) on a linear-time engine,
+/// so no pattern can hang the scan.
 /// </summary>
 public sealed class MemorySearch : IMemorySink
 {
@@ -25,7 +26,7 @@ public sealed class MemorySearch : IMemorySink
     /// <summary>Results are held to print one aligned table; past this the search stops with an error.</summary>
     public const int MaxMatches = 1_000_000;
 
-    private readonly Regex? _regex;
+    private readonly GoRegex? _regex;
     private readonly byte[]? _needle;
     private readonly bool _raw;
     private readonly int _context;
@@ -40,9 +41,10 @@ public sealed class MemorySearch : IMemorySink
     private ulong _rangeStart;
     private ulong _expected;
     private ulong _searchedUpTo;
+    private ulong? _lastMatchEnd;
     private bool _inRange;
 
-    private MemorySearch(Regex? regex, byte[]? needle, bool raw, int context)
+    private MemorySearch(GoRegex? regex, byte[]? needle, bool raw, int context)
     {
         if (context < 0)
             throw new InvalidCheckpointException("failed to search pattern in memory: context size cannot be negative");
@@ -58,19 +60,23 @@ public sealed class MemorySearch : IMemorySink
     /// <summary>A literal string (upstream quotes it into a regex; matched here directly).</summary>
     public static MemorySearch Literal(string text, int context) => new(null, Encoding.Latin1.GetBytes(text), false, context);
 
-    /// <summary>A regular expression (.NET syntax, run with <see cref="RegexOptions.NonBacktracking"/>).</summary>
-    public static MemorySearch ForRegex(string pattern, int context)
+    /// <summary>A regular expression in Go's syntax, as upstream; throws upstream's message for one Go rejects.</summary>
+    public static MemorySearch ForRegex(string pattern, int context) => ForRegex(CompileRegex(pattern), context);
+
+    /// <summary>A compiled Go regular expression (see <see cref="CompileRegex"/>).</summary>
+    public static MemorySearch ForRegex(GoRegex regex, int context) => new(regex, null, false, context);
+
+    /// <summary>Compiles a <c>--search-regex</c> pattern, so that a bad one is refused before any input is read.</summary>
+    public static GoRegex CompileRegex(string pattern)
     {
-        Regex regex;
         try
         {
-            regex = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+            return GoRegex.Compile(pattern);
         }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        catch (GoRegexSyntaxException e)
         {
-            throw new InvalidCheckpointException($"failed to search pattern in memory: invalid regular expression: {e.Message}");
+            throw new InvalidCheckpointException($"failed to search pattern in memory: {e.Message}");
         }
-        return new MemorySearch(regex, null, false, context);
     }
 
     /// <summary>Bytes written in hex, e.g. <c>de ad be ef</c> or <c>deadbeef</c>.</summary>
@@ -105,6 +111,7 @@ public sealed class MemorySearch : IMemorySink
         {
             _inRange = true;
             _rangeStart = _windowAddress = _searchedUpTo = address;
+            _lastMatchEnd = null;
             _length = 0;
         }
         Append(data);
@@ -160,26 +167,34 @@ public sealed class MemorySearch : IMemorySink
             next = Math.Max(limit, pos);
         }
         else
-        {
-            var text = Encoding.Latin1.GetString(haystack);
-            foreach (var m in _regex!.EnumerateMatches(text, from))
-            {
-                if (m.Index >= limit && !final)
-                    break;
-                Add(m.Index, m.Length);
-                next = Math.Max(next, m.Index + Math.Max(m.Length, 1));
-            }
-        }
+            next = SearchRegex(haystack, from, limit, final);
         _searchedUpTo = _windowAddress + (ulong)Math.Min(next, _length);
         if (final)
             return;
-        // Keep the context before the next match and everything not yet searched.
-        var drop = Math.Max(0, Math.Min(next, _length) - _context);
+        // Keep the context before the next match, everything not yet searched, and the byte before it (\b, ^).
+        var drop = Math.Max(0, Math.Min(next, _length) - Math.Max(_context, 1));
         if (_raw)
             Buffer.BlockCopy(_window, drop, _window, 0, _length - drop);
         Buffer.BlockCopy(_shown, drop, _shown, 0, _length - drop);
         _length -= drop;
         _windowAddress += (ulong)drop;
+    }
+
+    // Go's FindAllIndex over the range, resumed at 'from'; returns where the next search starts.
+    private int SearchRegex(ReadOnlySpan<byte> haystack, int from, int limit, bool final)
+    {
+        var next = limit;
+        var text = Encoding.Latin1.GetString(haystack);
+        var previousEnd = _lastMatchEnd is { } end && end >= _windowAddress ? (int)(end - _windowAddress) : -1;
+        foreach (var m in _regex!.Matches(text, from, previousEnd))
+        {
+            if (m.Index >= limit && !final)
+                break;
+            Add(m.Index, m.Length);
+            _lastMatchEnd = _windowAddress + (ulong)(m.Index + m.Length);
+            next = Math.Max(next, m.Index + Math.Max(m.Length, 1));
+        }
+        return next;
     }
 
     private void Add(int index, int length)

@@ -157,11 +157,11 @@ public static class OciImageArchive
         }
         catch (DecompressionException e)
         {
-            throw new InvalidCheckpointException($"{path}: {e.Message}", e);
+            throw ArchiveErrors.Decompression(path, e);
         }
         catch (EndOfStreamException e)
         {
-            throw new InvalidCheckpointException($"{path}: unexpected EOF", e);
+            throw ArchiveErrors.UnexpectedEof(path, e);
         }
         catch (IOException e)
         {

@@ -80,9 +80,12 @@ public sealed class CheckpointArchive : IDisposable
             return null;
         if (!_randomAccess.TryGetValue(name, out var open))
             throw new InvalidOperationException($"member {name} was not requested from {Path}");
-        var data = ReadAll(member, open());
-        _held[name] = data;
-        return data;
+        return Hold(member, () =>
+        {
+            var bytes = new byte[member.Size];
+            open().ReadExactlyAt(0, bytes);
+            return bytes;
+        });
     }
 
     /// <summary>Random access to a member's data in place (plain tar or directory), or null if unavailable.</summary>
@@ -225,16 +228,17 @@ public sealed class CheckpointArchive : IDisposable
     private void IndexSeekable(Stream stream, SafeFileHandle? handle)
     {
         SupportsRandomAccess = true;
-        var limited = new TarMetadataLimitStream(stream, Path);
+        var check = new TarHeaderCheckStream(stream);
+        var limited = new TarMetadataLimitStream(check, Path);
         using var reader = new TarReader(limited, leaveOpen: true);
-        while (NextEntry(reader, limited) is { } entry)
+        while (NextEntry(reader, limited, check) is { } entry)
         {
             if (Accept(entry) is not { } member)
                 continue;
             var start = entry.DataOffset;
             var length = member.Size;
             if (start < 0 || length > stream.Length - start)
-                throw new InvalidCheckpointException($"{Path}: unexpected EOF");
+                throw ArchiveErrors.UnexpectedEof(Path);
             _randomAccess[member.Name] = handle != null
                 ? () => new FileSegmentData(handle, start, length, BytesRead)
                 : () => new StreamSegmentData(stream, start, length, BytesRead);
@@ -248,13 +252,14 @@ public sealed class CheckpointArchive : IDisposable
     private void Stream(Stream raw, CompressionKind kind)
     {
         using var data = kind == CompressionKind.None ? raw : Guard(() => DecompressionErrorStream.Open(raw, kind));
-        var limited = new TarMetadataLimitStream(data, Path);
+        var check = new TarHeaderCheckStream(data);
+        var limited = new TarMetadataLimitStream(check, Path);
         using var reader = new TarReader(limited, leaveOpen: true);
         while (true)
         {
             if (_request.IsSatisfiedBy(this))
                 return;
-            if (NextEntry(reader, limited) is not { } entry)
+            if (NextEntry(reader, limited, check) is not { } entry)
                 break;
             if (Accept(entry) is not { } member)
                 continue;
@@ -265,7 +270,8 @@ public sealed class CheckpointArchive : IDisposable
             }
             else if (_request.WantsHeld(member.Name))
             {
-                _held[member.Name] = ReadAll(member, entry.DataStream);
+                var source = entry.DataStream;
+                Hold(member, () => source != null ? Guard(() => ReadGrowing(source, member.Size)) : []);
             }
         }
         IsIndexComplete = true;
@@ -274,20 +280,21 @@ public sealed class CheckpointArchive : IDisposable
     // Records a tar entry; returns the member for regular files, null for everything else.
     private ArchiveMember? Accept(TarEntry entry)
     {
+        // Archive-wide PAX records, not a member: its name (GNU tar and TarWriter write /tmp/GlobalHead.N) is no path.
+        if (entry.EntryType == TarEntryType.GlobalExtendedAttributes)
+            return null;
         var name = MemberName.Normalize(entry.Name)
             ?? throw new InvalidCheckpointException($"{Path}: unsafe member name in archive: \"{Printable(entry.Name)}\"");
         if (name == ArchiveLayout.CheckpointDirectory || name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal))
             HasCheckpointDirectory |= entry.EntryType == TarEntryType.Directory || name.Length > ArchiveLayout.CheckpointDirectory.Length;
         if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
         {
-            if (entry.EntryType is not (TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes))
+            if (entry.EntryType != TarEntryType.Directory)
                 _otherEntries.Add((name, entry.EntryType));
             if (entry.EntryType == TarEntryType.SymbolicLink)
                 _symbolicLinks[name] = entry.LinkName;
             return null;
         }
-        if (entry.Length < 0)
-            throw new InvalidCheckpointException($"{Path}: archive/tar: invalid tar header");
         var member = new ArchiveMember(name, entry.Length);
         _allRegular.Add(member);
         // A later duplicate replaces an earlier one, as extracting the archive would.
@@ -297,17 +304,31 @@ public sealed class CheckpointArchive : IDisposable
         return member;
     }
 
-    private TarEntry? NextEntry(TarReader reader, TarMetadataLimitStream limited) => Guard(() =>
+    // The next entry, checked against the header check's view; null at the end of the archive, once its end marker
+    // has been checked too.
+    private TarEntry? NextEntry(TarReader reader, TarMetadataLimitStream limited, TarHeaderCheckStream check) => Guard(() =>
     {
         limited.InHeader = true;
         try
         {
-            return reader.GetNextEntry(copyData: false);
+            var entry = reader.GetNextEntry(copyData: false);
+            if (entry != null)
+                check.CheckEntry(entry.Length);
+            else
+                check.CheckEnd();
+            return entry;
         }
-        catch (InvalidOperationException e)
+        catch (EndOfStreamException) when (check.IsEmpty)
         {
-            // TarReader's word for a header whose size field contradicts its type (e.g. a huge GNU long name).
-            throw new InvalidDataException(e.Message, e);
+            // An empty input holds no entries, as in Go (TarReader reads an unseekable one as truncated).
+            return null;
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or OverflowException
+                                       or ArgumentException or NotSupportedException)
+        {
+            // TarReader's objections to a header whose checksum is right (a mode that is not octal, a size field that
+            // contradicts its type, such as a huge GNU long name).
+            throw new InvalidTarHeaderException(check.HeaderOffset, e);
         }
         finally
         {
@@ -315,8 +336,8 @@ public sealed class CheckpointArchive : IDisposable
         }
     });
 
-    // Reads a held member fully, within the request's limits.
-    private ReadOnlyMemory<byte> ReadAll(ArchiveMember member, Stream? source)
+    // Holds a member's bytes in memory: the one place where both limits are enforced, for every kind of input.
+    private ReadOnlyMemory<byte> Hold(ArchiveMember member, Func<byte[]> read)
     {
         if (member.Size > _request.MaxMemberBytes)
             throw new InvalidCheckpointException(
@@ -324,8 +345,9 @@ public sealed class CheckpointArchive : IDisposable
         if (_heldBytes + member.Size > _request.MaxHeldBytes)
             throw new InvalidCheckpointException(
                 $"{Path}: members read into memory exceed the {_request.MaxHeldBytes >> 20} MiB limit at {member.Name}");
-        var bytes = source != null ? Guard(() => ReadGrowing(source, member.Size)) : new byte[member.Size];
+        var bytes = read();
         _heldBytes += bytes.Length;
+        _held[member.Name] = bytes;
         return bytes;
     }
 
@@ -349,17 +371,6 @@ public sealed class CheckpointArchive : IDisposable
         return buffer;
     }
 
-    private ReadOnlyMemory<byte> ReadAll(ArchiveMember member, RandomAccessData data)
-    {
-        if (member.Size > _request.MaxMemberBytes)
-            throw new InvalidCheckpointException(
-                $"{Path}: member {member.Name} is {member.Size} bytes, larger than the {_request.MaxMemberBytes >> 20} MiB limit for members read into memory");
-        var bytes = new byte[member.Size];
-        data.ReadExactlyAt(0, bytes);
-        _heldBytes += bytes.Length;
-        return bytes;
-    }
-
     private void CheckCheckpointDirectory()
     {
         if (_request.RequireCheckpointDirectory && !HasCheckpointDirectory)
@@ -373,18 +384,22 @@ public sealed class CheckpointArchive : IDisposable
         {
             return action();
         }
-        catch (Exception e) when (e is EndOfStreamException)
+        catch (InvalidTarHeaderException e)
         {
-            throw new InvalidCheckpointException($"{Path}: unexpected EOF", e);
+            throw ArchiveErrors.InvalidHeader(Path, e.Offset, e);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw ArchiveErrors.UnexpectedEof(Path, e);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or OverflowException or ArgumentException
                                        or NotSupportedException)
         {
-            throw new InvalidCheckpointException($"{Path}: archive/tar: invalid tar header", e);
+            throw ArchiveErrors.InvalidHeader(Path, null, e);
         }
         catch (DecompressionException e)
         {
-            throw new InvalidCheckpointException($"{Path}: {e.Message}", e);
+            throw ArchiveErrors.Decompression(Path, e);
         }
         catch (IOException e)
         {

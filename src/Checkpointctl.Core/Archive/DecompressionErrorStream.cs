@@ -1,7 +1,22 @@
 namespace Checkpointctl.Core.Archive;
 
-/// <summary>A failure inside a decompressor (corrupt or truncated compressed data).</summary>
-internal sealed class DecompressionException(string message, Exception inner) : Exception(message, inner);
+/// <summary>Why a decompressor failed.</summary>
+internal enum DecompressionFailure
+{
+    Truncated,
+    Corrupt,
+    /// <summary>The data needs more than a limit of ours (xz decoder memory).</summary>
+    Limit,
+}
+
+/// <summary>A failure inside a decompressor (corrupt or truncated compressed data, or one of our limits).</summary>
+internal sealed class DecompressionException(DecompressionFailure failure, string message, Exception inner) : Exception(message, inner)
+{
+    public DecompressionFailure Failure { get; } = failure;
+}
+
+/// <summary>Thrown by a decoder when the data needs more than a limit of ours; the message says which.</summary>
+internal sealed class DecompressionLimitException(string message) : Exception(message);
 
 /// <summary>
 /// Wraps a decompressor so that its failures are told apart from tar format errors: every decompressor throws its own
@@ -37,10 +52,13 @@ internal sealed class DecompressionErrorStream(Stream inner, CompressionKind kin
 
     private static DecompressionException Wrap(Exception e, CompressionKind kind)
     {
-        var message = e is EndOfStreamException || e.Message.Contains("truncat", StringComparison.OrdinalIgnoreCase)
-            ? "unexpected EOF"
-            : $"{kind.ToString().ToLowerInvariant()}: invalid compressed data ({e.Message.TrimEnd('.')})";
-        return new DecompressionException(message, e);
+        var name = kind.ToString().ToLowerInvariant();
+        if (e is EndOfStreamException || e.Message.Contains("truncat", StringComparison.OrdinalIgnoreCase))
+            return new DecompressionException(DecompressionFailure.Truncated, "unexpected EOF", e);
+        if (e is DecompressionLimitException)
+            return new DecompressionException(DecompressionFailure.Limit, $"{name}: {e.Message}", e);
+        // The decoder's own words (a library's exception text) are not shown; which decoder failed is.
+        return new DecompressionException(DecompressionFailure.Corrupt, $"{name}: invalid compressed data", e);
     }
 
     protected override void Dispose(bool disposing)

@@ -41,7 +41,7 @@ internal sealed class ForwardData(Stream stream, long length, CheckpointArchive 
         {
             var n = archive.Guard(() => stream.Read(_skip, 0, (int)Math.Min(_skip.Length, count)));
             if (n == 0)
-                throw new InvalidCheckpointException($"{archive.Path}: unexpected EOF");
+                throw ArchiveErrors.UnexpectedEof(archive.Path);
             count -= n;
             _position += n;
         }

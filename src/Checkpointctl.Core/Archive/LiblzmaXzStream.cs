@@ -38,7 +38,7 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
         if (result != Ok)
         {
             Free();
-            throw new InvalidDataException(Describe(result));
+            throw Failure(result);
         }
     }
 
@@ -68,12 +68,15 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
                 else if (result == BufError && _sourceDone)
                     throw new EndOfStreamException("xz data is truncated");
                 else if (result != Ok)
-                    throw new InvalidDataException(Describe(result));
+                    throw Failure(result);
                 if (produced > 0 || _ended)
                     return produced;
             }
         }
     }
+
+    private static Exception Failure(int result) =>
+        result == MemLimitError ? new DecompressionLimitException(Describe(result)) : new InvalidDataException(Describe(result));
 
     private static string Describe(int result) => result switch
     {

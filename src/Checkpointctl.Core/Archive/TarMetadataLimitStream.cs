@@ -27,7 +27,7 @@ internal sealed class TarMetadataLimitStream(Stream inner, string path) : Stream
     public override int Read(Span<byte> buffer)
     {
         if (InHeader && buffer.Length > MaxMetadataBytes)
-            throw new InvalidCheckpointException($"{path}: archive/tar: header field too long");
+            throw new InvalidCheckpointException($"archive/tar: header field too long ({path})");
         return inner.Read(buffer);
     }
 

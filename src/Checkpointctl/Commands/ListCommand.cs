@@ -40,8 +40,7 @@ internal sealed class ListCommand : CliCommand
                 catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
                 {
                     // Reported and skipped, with the timestamp prefix of Go's log package, as upstream.
-                    var message = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
-                    GoLog.Write(context.Error, $"Error extracting information from {path}: {message}");
+                    GoLog.Write(context.Error, $"Error extracting information from {path}: {WithoutPath(e.Message, path)}");
                 }
             }
         }
@@ -53,4 +52,10 @@ internal sealed class ListCommand : CliCommand
         table.WriteTo(context.Out);
         return 0;
     }
+
+    // The line already names the archive: drop it from the message ("<path>: …", "… (<path>)", "… (<path>, …)").
+    private static string WithoutPath(string message, string path) =>
+        message.StartsWith(path + ": ", StringComparison.Ordinal)
+            ? message[(path.Length + 2)..]
+            : message.Replace($" ({path})", "", StringComparison.Ordinal).Replace($"({path}, ", "(", StringComparison.Ordinal).Replace($"({path}: ", "(", StringComparison.Ordinal);
 }

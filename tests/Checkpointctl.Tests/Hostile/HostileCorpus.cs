@@ -12,6 +12,9 @@ namespace Checkpointctl.Tests.Hostile;
 /// <param name="Name"><c>family@parameter</c>, e.g. <c>trunc-file@512</c> or <c>symlink-abs@config.dump</c>.</param>
 public sealed record HostileVariant(string Fixture, string Name, Func<byte[]> Build)
 {
+    /// <summary>Damage every pass meets (a broken tar header): every command but list must refuse it as an invalid header.</summary>
+    public bool InvalidHeader { get; init; }
+
     public string Id => $"{Fixture}/{Name}";
     public string Family => Name.Split('@')[0];
 
@@ -197,7 +200,7 @@ public static class HostileCorpus
         var o = options ?? CorpusOptions.Full;
         var families = new[]
         {
-            RawFile(f, o), TarStructure(f, o), HeaderFields(f), Names(f), Links(f), Duplicates(f), CriuEntries(f, o),
+            RawFile(f, o), TarStructure(f, o), HeaderDamage(f), HeaderFields(f), Names(f), Links(f), Duplicates(f), CriuEntries(f, o),
             ProcessTrees(f), Pagemaps(f), MemoryMaps(f), OtherImages(f), Json(f), Bombs(f, o),
         };
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -337,6 +340,36 @@ public static class HostileCorpus
             [new TarMember("PaxHeaders/x", TarEntryType.ExtendedAttributes, "-5 path=x\n"u8.ToArray()), .. f.Members])));
         yield return V(f, "many-empty-members", () => Pack(f, HostileTar.Build(
             Enumerable.Range(0, 100_000).Select(i => new TarMember($"junk/{i}", TarEntryType.RegularFile, [])).Concat(f.Members))));
+    }
+
+    // --- one header's bytes overwritten (checksum not fixed), in every compression ---------------------------------
+
+    private static IEnumerable<HostileVariant> HeaderDamage(HostileFixture f)
+    {
+        var fields = new (string Tag, int Offset, int Length)[] { ("sum", 148, 8), ("magic", 257, 8), ("size", 124, 12), ("type", 156, 1), ("name", 0, 100) };
+        var h = f.HeaderOffsets;
+        var places = new (string Tag, long Offset)[] { ("first", h[0]), ("middle", h[h.Count / 2]), ("last", h[^1]) };
+        foreach (var (field, offset, length) in fields)
+        {
+            foreach (var (place, header) in places)
+            {
+                foreach (var kind in new[] { CompressionKind.None, CompressionKind.Gzip, CompressionKind.Zstd, CompressionKind.Xz, CompressionKind.Bzip2 }.Where(Available))
+                {
+                    var name = $"tarhdr-{field}@{place}.{kind.ToString().ToLowerInvariant()}";
+                    yield return V(f, name, () =>
+                    {
+                        // Up to 10 bytes of the field (as `dd bs=1 count=10`), each changed; more if the sum still matched.
+                        var r = new Random(Seed(f.Name + name));
+                        var copy = (byte[])f.Tar.Clone();
+                        var count = Math.Min(10, length);
+                        var first = r.Next(0, length - count + 1);
+                        for (var i = 0; i < count || HostileTar.HasValidChecksum(copy.AsSpan((int)header, HostileTar.Block)); i++)
+                            copy[(int)header + offset + (first + i) % length] ^= (byte)r.Next(1, 256);
+                        return HostileCompression.Compress(copy, kind);
+                    }) with { InvalidHeader = true };
+                }
+            }
+        }
     }
 
     // --- header fields of the members commands read ------------------------------------------------------------------

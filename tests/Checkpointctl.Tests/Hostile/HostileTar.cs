@@ -139,6 +139,20 @@ public static class HostileTar
         h[155] = (byte)' ';
     }
 
+    /// <summary>True when the stored checksum (octal between spaces and NULs) is the unsigned or signed sum of the header's bytes.</summary>
+    public static bool HasValidChecksum(ReadOnlySpan<byte> h)
+    {
+        long unsigned = 0, signed = 0;
+        for (var i = 0; i < Block; i++)
+        {
+            var b = i is >= 148 and < 156 ? (byte)' ' : h[i];
+            unsigned += b;
+            signed += (sbyte)b;
+        }
+        var text = Encoding.ASCII.GetString(h.Slice(148, 8)).Trim(' ', '\0');
+        return text.Length > 0 && text.All(c => c is >= '0' and <= '7') && Convert.ToInt64(text, 8) is var stored && (stored == unsigned || stored == signed);
+    }
+
     /// <summary>Octal, zero padded, NUL terminated.</summary>
     public static void Octal(Span<byte> h, int offset, int length, long value)
     {
