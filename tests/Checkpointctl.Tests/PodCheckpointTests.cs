@@ -233,7 +233,7 @@ public class PodCheckpointTests
         // Without them: a truncated archive is an archive error, another container's archive is caught by its ID.
         WriteManifest(pod, (first, PodFiles.ArchiveName(first.Id)), (second, PodFiles.ArchiveName(second.Id)));
         File.WriteAllBytes(firstArchive, bytes[..(bytes.Length / 2)]);
-        Assert.Equal($"{firstArchive}: unexpected EOF", CliRunner.AssertError(CliRunner.Run("show", pod)));
+        Assert.Equal($"unexpected EOF ({firstArchive})", CliRunner.AssertError(CliRunner.Run("show", pod)));
         File.Copy(secondArchive, firstArchive, overwrite: true);
         Assert.Equal($"{firstArchive}: holds container {second.Id}, but checkpoint-manifest.json gives {first.Id} for container {first.Name}",
             CliRunner.AssertError(CliRunner.Run("show", pod)));
@@ -382,6 +382,36 @@ public class PodCheckpointTests
             [PodFiles.Namespace, PodFiles.PodName, crio[1].Files.Name, "CRI-O", "checkpoint-demo-pod_default.tar"],
         ];
         Assert.Equal(expected, rows.Select(r => (string[])[.. r[..4], r[^1]]).ToArray());
+    }
+
+    [Theory]
+    [InlineData("crio-tar")]
+    [InlineData("containerd-tar.gz")]
+    [InlineData("gen2-v1")]
+    public void Build_makes_an_image_of_a_pod(string packaging)
+    {
+        using var dir = new ScratchDir();
+        var (pod, _) = Build(dir.Path, packaging);
+        var output = Path.Combine(dir.Path, "image.oci.tar");
+        var result = CliRunner.Run("build", pod, "localhost/demo-pod:latest", "-o", output);
+        Assert.Equal(0, result.ExitCode);
+        // CRI-O's pod images carry the pod's org.criu.checkpoint.* annotations; without them, the pod's own fields.
+        var engine = packaging.StartsWith("crio", StringComparison.Ordinal) ? "cri-o" : "containerd";
+        Assert.Contains($"Added annotation: org.criu.checkpoint.engine.name={engine}\n", result.Stdout);
+        if (packaging.StartsWith("crio", StringComparison.Ordinal))
+            Assert.Contains($"Added annotation: org.criu.checkpoint.pod.uid={PodFiles.Uid}\n", result.Stdout);
+        if (packaging.StartsWith("gen2", StringComparison.Ordinal))
+            Assert.Contains($"Added annotation: org.criu.checkpoint.pod.name={PodFiles.PodName}\n", result.Stdout);
+        // An archive becomes the layer byte for byte.
+        if (!Directory.Exists(pod))
+        {
+            var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(pod)));
+            using var reader = new System.Formats.Tar.TarReader(File.OpenRead(output));
+            var names = new List<string>();
+            while (reader.GetNextEntry() is { } entry)
+                names.Add(entry.Name);
+            Assert.Contains($"blobs/sha256/{digest}", names);
+        }
     }
 
     private static void WriteManifest(string pod, params (ContainerFiles Files, string Archive)[] containers) =>

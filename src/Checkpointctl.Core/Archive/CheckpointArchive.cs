@@ -20,6 +20,7 @@ public sealed class CheckpointArchive : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly ArchiveRequest _request;
     private long _heldBytes;
+    private CheckpointArchive? _viewOf;
 
     private CheckpointArchive(string path, ArchiveRequest request, CompressionKind compression)
     {
@@ -121,6 +122,7 @@ public sealed class CheckpointArchive : IDisposable
         {
             IsIndexComplete = IsIndexComplete,
             SupportsRandomAccess = SupportsRandomAccess,
+            _viewOf = _viewOf ?? this,
         };
         foreach (var member in _members.Values)
         {
@@ -342,11 +344,13 @@ public sealed class CheckpointArchive : IDisposable
         if (member.Size > _request.MaxMemberBytes)
             throw new InvalidCheckpointException(
                 $"{Path}: member {member.Name} is {member.Size} bytes, larger than the {_request.MaxMemberBytes >> 20} MiB limit for members read into memory");
-        if (_heldBytes + member.Size > _request.MaxHeldBytes)
+        // A view (a container of a pod archive) counts against its archive's limit.
+        var budget = _viewOf ?? this;
+        if (budget._heldBytes + member.Size > _request.MaxHeldBytes)
             throw new InvalidCheckpointException(
                 $"{Path}: members read into memory exceed the {_request.MaxHeldBytes >> 20} MiB limit at {member.Name}");
         var bytes = read();
-        _heldBytes += bytes.Length;
+        budget._heldBytes += bytes.Length;
         _held[member.Name] = bytes;
         return bytes;
     }
