@@ -167,19 +167,43 @@ public class PodCheckpointTests
         Assert.Equal(2, MemoryTable.ReadAll(piped).Items.Count);
         Assert.Equal(2, passes);
 
-        // A process's memory is read front to back: one more pass once pod.options (at the end) has named the directory.
+        // A process's memory is read front to back in the same pass when the selector names the container's directory
+        // as producers name it (pod.options, at the end, then confirms it); one more pass when it does not (an ID prefix).
         foreach (var (container, pid) in containers)
         {
-            passes = 0;
-            var want = new PageSourceTests.Collect();
-            var got = new PageSourceTests.Collect();
-            MemoryScan.Run(container.WriteArchive(Path.Combine(dir.Path, "own.tar")), pid, want);
-            MemoryScan.Run(piped, pid, got, containers: [container.Name]);
-            Assert.Equal(2, passes);
-            Assert.True(got.Ended);
-            Assert.Equal(want.Starts, got.Starts);
-            Assert.Equal(want.Bytes.ToArray(), got.Bytes.ToArray());
+            foreach (var (selector, expectedPasses) in new[] { (container.Name, 1), (container.Id, 1), (container.Id[..10], 2) })
+            {
+                passes = 0;
+                var want = new PageSourceTests.Collect();
+                var got = new PageSourceTests.Collect();
+                MemoryScan.Run(container.WriteArchive(Path.Combine(dir.Path, "own.tar")), pid, want);
+                MemoryScan.Run(piped, pid, got, containers: [selector]);
+                Assert.Equal(expectedPasses, passes);
+                Assert.True(got.Ended);
+                Assert.Equal(want.Starts, got.Starts);
+                Assert.Equal(want.Bytes.ToArray(), got.Bytes.ToArray());
+            }
         }
+    }
+
+    [Fact]
+    public void A_directory_named_for_another_container_than_pod_options_says_is_an_error()
+    {
+        using var dir = new ScratchDir();
+        var containers = Containers("cri-o");
+        var (a, b) = (containers[0].Files, containers[1].Files);
+        // pod.options maps each name to the other's directory.
+        var swapped = PodFiles.CrioPod(a, b).Select(f => f.Name != "pod.options" ? f : (f.Name, System.Text.Encoding.UTF8.GetBytes(
+            System.Text.Encoding.UTF8.GetString(f.Data).Replace($"\"{a.Name}\":", "\"x-swap\":", StringComparison.Ordinal)
+                .Replace($"\"{b.Name}\":", $"\"{a.Name}\":", StringComparison.Ordinal).Replace("\"x-swap\":", $"\"{b.Name}\":", StringComparison.Ordinal)))).ToList();
+        var tar = PodFiles.WriteTar(swapped, Path.Combine(dir.Path, "pod.tar"), dotSlash: true);
+        var zst = tar + ".zst";
+        File.WriteAllBytes(zst, TestArchive.Zstd(File.ReadAllBytes(tar)));
+        var directory = $"{a.Id}-k8s_{a.Name}_{PodFiles.PodName}_{PodFiles.Namespace}_{PodFiles.Uid}_0";
+        Assert.Equal($"{zst}: pod.options does not name directory {directory} for container {a.Name}",
+            CliRunner.AssertError(CliRunner.Run("memparse", zst, "--container", a.Name, "--pid", "1", "-s", "PATH=")));
+        // Read in place, pod.options decides.
+        Assert.Equal(0, CliRunner.Run("memparse", tar, "--container", a.Name, "--pid", "1", "-s", "PATH=").ExitCode);
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public sealed class CheckpointArchive : IDisposable
     private readonly ArchiveRequest _request;
     private long _heldBytes;
     private CheckpointArchive? _viewOf;
+    private string _viewRoot = "";
 
     private CheckpointArchive(string path, ArchiveRequest request, CompressionKind compression)
     {
@@ -114,33 +115,39 @@ public sealed class CheckpointArchive : IDisposable
     /// <summary>
     /// The members below <paramref name="root"/> (a directory of this archive, e.g. <c>0f3c…-k8s_counter_…/</c>), named
     /// relative to it: one container of a pod checkpoint, served by this archive's single pass (in place or held).
-    /// A snapshot of the members seen so far; this archive keeps owning the files and must outlive the view.
+    /// A snapshot of the members seen so far (<see cref="Refresh"/> takes them again); this archive keeps owning the
+    /// files and must outlive the view.
     /// </summary>
     public CheckpointArchive View(string root)
     {
-        var view = new CheckpointArchive(Path, _request, Compression)
-        {
-            IsIndexComplete = IsIndexComplete,
-            SupportsRandomAccess = SupportsRandomAccess,
-            _viewOf = _viewOf ?? this,
-        };
-        foreach (var member in _members.Values)
-        {
-            if (!member.Name.StartsWith(root, StringComparison.Ordinal))
-                continue;
-            var name = member.Name[root.Length..];
-            view._members[name] = member with { Name = name };
-            if (_held.TryGetValue(member.Name, out var bytes))
-                view._held[name] = bytes;
-            if (_randomAccess.TryGetValue(member.Name, out var open))
-                view._randomAccess[name] = open;
-            view.HasCheckpointDirectory |= name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal);
-        }
-        view._allRegular.AddRange(_allRegular.Where(m => m.Name.StartsWith(root, StringComparison.Ordinal)).Select(m => m with { Name = m.Name[root.Length..] }));
-        view._otherEntries.AddRange(_otherEntries.Where(e => e.Item1.StartsWith(root, StringComparison.Ordinal)).Select(e => (e.Item1[root.Length..], e.Item2)));
-        foreach (var (name, target) in _symbolicLinks.Where(l => l.Key.StartsWith(root, StringComparison.Ordinal)))
-            view._symbolicLinks[name[root.Length..]] = target;
+        var view = new CheckpointArchive(Path, _request, Compression) { _viewOf = this, _viewRoot = root };
+        view.Refresh();
         return view;
+    }
+
+    /// <summary>A view takes its archive's members below its root again, e.g. once a paused pass has gone on to its end.</summary>
+    internal void Refresh()
+    {
+        var (source, root) = (_viewOf!, _viewRoot);
+        IsIndexComplete = source.IsIndexComplete;
+        SupportsRandomAccess = source.SupportsRandomAccess;
+        _members.Clear();
+        foreach (var member in source._members.Values.Where(m => m.Name.StartsWith(root, StringComparison.Ordinal)))
+        {
+            var name = member.Name[root.Length..];
+            _members[name] = member with { Name = name };
+            if (source._held.TryGetValue(member.Name, out var bytes))
+                _held[name] = bytes;
+            if (source._randomAccess.TryGetValue(member.Name, out var open))
+                _randomAccess[name] = open;
+            HasCheckpointDirectory |= name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal);
+        }
+        _allRegular.Clear();
+        _allRegular.AddRange(source._allRegular.Where(m => m.Name.StartsWith(root, StringComparison.Ordinal)).Select(m => m with { Name = m.Name[root.Length..] }));
+        _otherEntries.Clear();
+        _otherEntries.AddRange(source._otherEntries.Where(e => e.Item1.StartsWith(root, StringComparison.Ordinal)).Select(e => (e.Item1[root.Length..], e.Item2)));
+        foreach (var (name, target) in source._symbolicLinks.Where(l => l.Key.StartsWith(root, StringComparison.Ordinal)))
+            _symbolicLinks[name[root.Length..]] = target;
     }
 
     /// <summary>Opens a checkpoint archive file or unpacked checkpoint directory.</summary>

@@ -19,6 +19,7 @@ public sealed class PageSource : IDisposable
     // A view serves the members below a root of another page source (one container of a pod checkpoint).
     private PageSource? _viewOf;
     private string _root = "";
+    private Action? _finished;
 
     private PageSource(CheckpointInput? input, PagesPlan plan)
     {
@@ -60,7 +61,9 @@ public sealed class PageSource : IDisposable
     /// its members named relative to the root, its pages served by this source. Taken after the pass; this source
     /// owns everything and must outlive the view.
     /// </summary>
-    public PageSource View(string root) => new(_input, _plan) { Archive = Archive.View(root), _viewOf = this, _root = root };
+    /// <param name="finished">Called by <see cref="Finish"/> once the pass has gone on to its end (and the view taken its members again).</param>
+    public PageSource View(string root, Action? finished = null) =>
+        new(_input, _plan) { Archive = Archive.View(root), _viewOf = this, _root = root, _finished = finished };
 
     /// <summary>The data of a pages member (which must exist). Reads outside what the plan declared are input errors.</summary>
     public RandomAccessData Open(string member)
@@ -82,7 +85,13 @@ public sealed class PageSource : IDisposable
     /// <summary>Lets a pass that waits at a sequential member go on to its end (to read what follows the pages).</summary>
     public void Finish()
     {
-        _viewOf?.Finish();
+        if (_viewOf != null)
+        {
+            _viewOf.Finish();
+            Archive.Refresh();
+            _finished?.Invoke();
+            return;
+        }
         if (_paused == null)
             return;
         using var paused = _paused;

@@ -129,7 +129,7 @@ public sealed class CheckpointSet : IDisposable
             throw new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {file}");
         if (PodReader.ContainerId(archive) is { Length: > 0 } id && id != container.Id)
             throw new InvalidCheckpointException($"{file}: holds container {id}, but {PodLayout.Manifest} gives {container.Id} for container {container.Name}");
-        return new CheckpointRoot(container with { Input = new CheckpointInput(file) }, pages);
+        return new CheckpointRoot(container, pages);
     }
 
     private static string ContainerDirectory(string podPath, PodContainer container)
@@ -147,10 +147,37 @@ public sealed class CheckpointSet : IDisposable
     private void ReadArchive(CheckpointInput input, ArchiveRequest request, PagesPlan plan, IReadOnlyList<string> selectors)
     {
         string[]? roots = null;
-        var pages = Opened(input, ForAnyLayout(request), AnyLayout(plan, () => roots));
+        string? guessed = null;
+        var pages = Opened(input, ForAnyLayout(request), AnyLayout(plan, () => roots, directory => (guessed = Guess(directory, selectors)) != null));
+        if (!pages.Archive.IsIndexComplete && guessed != null)
+        {
+            // The pass waits at the pages of the container the selector names by its directory's name; pod.options (at
+            // the end) must then confirm it.
+            var root = guessed + "/";
+            _roots = [new CheckpointRoot(null, pages.View(root, () => Confirm(pages, request, selectors, guessed)), root)];
+            return;
+        }
         Classify(pages, request, selectors);
         if (Pod != null)
             roots = _roots!.Select(r => r.Root).ToArray();
+    }
+
+    // The directory of the one selected container, as CRI-O (<id>-k8s_<name>_<pod>_…) and containerd (<id>-<name>_<pod>_…)
+    // name it: its full ID or its name.
+    private static string? Guess(string directory, IReadOnlyList<string> selectors)
+    {
+        if (selectors is not [var selector] || directory.IndexOf('-') is not (> 0 and var dash))
+            return null;
+        var rest = directory[(dash + 1)..];
+        var named = directory[..dash] == selector || rest.StartsWith($"k8s_{selector}_", StringComparison.Ordinal) || rest.StartsWith($"{selector}_", StringComparison.Ordinal);
+        return named ? directory : null;
+    }
+
+    private void Confirm(PageSource pages, ArchiveRequest request, IReadOnlyList<string> selectors, string directory)
+    {
+        Classify(pages, request, selectors);
+        if (_roots is not [{ Container: { } container }] || container.Location != directory)
+            throw new InvalidCheckpointException($"{pages.Archive.Path}: {PodLayout.PodOptions} does not name directory {directory} for container {string.Join(", ", selectors)}");
     }
 
     /// <summary>
@@ -197,6 +224,9 @@ public sealed class CheckpointSet : IDisposable
 
     private static MissingCheckpointDataException MissingCheckpointDirectory(CheckpointArchive archive)
     {
+        // A checkpoint image (an OCI layout, e.g. a CRI-O pod image holding a generation-1 pod in its layer).
+        if (archive.Contains("oci-layout") && archive.Contains("index.json"))
+            return new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {archive.Path} (an OCI image layout: checkpoint images are not supported yet)");
         var nested = archive.Members.Select(m => m.Name.Split('/')).Where(s => s.Length > 2 && s[1] == ArchiveLayout.CheckpointDirectory)
             .Select(s => s[0]).Distinct().Order(StringComparer.Ordinal).ToList();
         var hint = nested.Count > 0 ? $" (its directories {string.Join(", ", nested)} hold checkpoints, but there is no {PodLayout.PodOptions})" : "";
@@ -225,18 +255,23 @@ public sealed class CheckpointSet : IDisposable
         MaxHeldBytes = request.MaxHeldBytes,
     };
 
-    // The pages of every container too. A pass stops at a pages member only at the top (a container archive); a pod's
+    // The pages of every container too. A first pass stops at a pages member at the top (a container archive) or in
+    // the directory the selector names (a pod whose pod.options comes last, as producers write it); otherwise a pod's
     // container is read by one more pass once pod.options has said which directories are the selected containers.
-    private static PagesPlan AnyLayout(PagesPlan plan, Func<string[]?> roots) => new()
+    private static PagesPlan AnyLayout(PagesPlan plan, Func<string[]?> roots, Func<string, bool> named)
     {
-        Pattern = plan.Pattern,
-        MorePatterns = [.. plan.MorePatterns, .. plan.Patterns.Select(Nested)],
-        Ranges = plan.Ranges,
-        Sequential = plan.Sequential is { } stop
-            ? (member, archive) => (roots() is { } r ? r.Any(root => member.Name.StartsWith(root, StringComparison.Ordinal)) : plan.Patterns.Any(p => p.Matches(member.Name)))
-                                   && stop(member, archive)
-            : null,
-    };
+        return new PagesPlan
+        {
+            Pattern = plan.Pattern,
+            MorePatterns = [.. plan.MorePatterns, .. plan.Patterns.Select(Nested)],
+            Ranges = plan.Ranges,
+            Sequential = plan.Sequential is { } stop ? (member, archive) => InScope(member.Name) && stop(member, archive) : null,
+        };
+
+        bool InScope(string name) => roots() is { } r
+            ? r.Any(root => name.StartsWith(root, StringComparison.Ordinal))
+            : plan.Patterns.Any(p => p.Matches(name)) || (plan.Patterns.Any(p => Nested(p).Matches(name)) && named(name[..name.IndexOf('/')]));
+    }
 
     // A gen-2 member archive may be a containerd image: no checkpoint/ required until it is sniffed; its config.dump says
     // whose checkpoint it is.

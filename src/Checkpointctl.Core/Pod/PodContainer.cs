@@ -1,5 +1,3 @@
-using Checkpointctl.Core.Archive;
-
 namespace Checkpointctl.Core.Pod;
 
 /// <summary>One container of a pod checkpoint, as the pod's own files name it.</summary>
@@ -16,9 +14,6 @@ public sealed record PodContainer
 
     /// <summary>Its directory (generation 1) or archive (generation 2), relative to the pod checkpoint.</summary>
     public required string Location { get; init; }
-
-    /// <summary>Where it is read on its own (a directory of an unpacked pod, an archive of a generation-2 pod); null inside a pod archive.</summary>
-    internal CheckpointInput? Input { get; init; }
 
     /// <summary>The archive's size and SHA-256 (lower-case hex) where the manifest gives them.</summary>
     internal long? ArchiveSize { get; init; }
