@@ -71,11 +71,13 @@ search="memparse --pid 1 -s NO-SUCH-STRING"
 for form in "" .zst; do
   row "show pod.tar$form"               "$ctl show $d/pod.tar$form"                     "$ctl show $d/c1.tar$form $d/c2.tar$form"
   row "inspect --all pod.tar$form"      "$ctl inspect --all $d/pod.tar$form"            "$ctl inspect --all $d/c1.tar$form $d/c2.tar$form"
-  row "memparse --search pod.tar$form"  "$ctl $search --container ctr1 $d/pod.tar$form" "$ctl $search $d/c1.tar$form"
+  # The containers' directories are in ID order: ctr2's comes first, ctr1's second (after ctr2's pages).
+  row "memparse --search ctr2 pod.tar$form" "$ctl $search --container ctr2 $d/pod.tar$form" "$ctl $search $d/c2.tar$form"
+  row "memparse --search ctr1 pod.tar$form" "$ctl $search --container ctr1 $d/pod.tar$form" "$ctl $search $d/c1.tar$form"
 done
 row "show pod-gen2/"                    "$ctl show $d/pod-gen2"                         "$ctl show $d/c1.tar $d/c2.tar"
 row "inspect --all pod-gen2/"           "$ctl inspect --all $d/pod-gen2"                "$ctl inspect --all $d/c1.tar $d/c2.tar"
-row "memparse --search pod-gen2/"       "$ctl $search --container ctr1 $d/pod-gen2"     "$ctl $search $d/c1.tar"
+row "memparse --search ctr1 pod-gen2/"  "$ctl $search --container ctr1 $d/pod-gen2"     "$ctl $search $d/c1.tar"
 
 echo
 printf '%-40s %9s %8s %9s %8s %7s\n' "case (2 x ${mib} MiB containers)" "pod_s" "pod_MiB" "plain_s" "plain_MiB" "ratio"

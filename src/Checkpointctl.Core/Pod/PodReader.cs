@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Checkpointctl.Core.Archive;
@@ -110,10 +109,6 @@ internal static partial class PodReader
             throw new InvalidCheckpointException($"{path}: {PodLayout.Manifest}: unsafe archive name for container {name}: \"{Printable(entry.Archive ?? "")}\"");
         if (before.Any(c => c.Location == archive))
             throw new InvalidCheckpointException($"{path}: {PodLayout.Manifest}: containers share the archive {archive}");
-        // containerd names each archive after the SHA-256 of the container ID (and its restore refuses other names).
-        var named = ContainerdArchiveName().Match(Path.GetFileName(archive));
-        if (named.Success && named.Groups[1].Value != Sha256Hex(Encoding.UTF8.GetBytes(id)))
-            throw new InvalidCheckpointException($"{path}: {PodLayout.Manifest}: archive {archive} is not named after container ID {id} (container-<sha256 of the ID>.tar)");
         var digest = entry.Sha256 ?? entry.Digest;
         if (digest != null && !Sha256Digest().IsMatch(digest))
             throw new InvalidCheckpointException($"{path}: {PodLayout.Manifest}: container {name}: malformed digest \"{Printable(digest)}\"");
@@ -270,15 +265,10 @@ internal static partial class PodReader
     private static bool IsSingleName(string name) =>
         name.Length is > 0 and <= 255 && name is not ("." or "..") && !name.Contains('/') && MemberName.Normalize(name) == name;
 
-    private static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
-
     private static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).Take(200).ToArray());
 
     [GeneratedRegex("^[0-9a-f]{12,64}$")]
     private static partial Regex HexId();
-
-    [GeneratedRegex("^container-([0-9a-f]{64})\\.tar$")]
-    private static partial Regex ContainerdArchiveName();
 
     [GeneratedRegex("^(sha256:)?[0-9a-fA-F]{64}$")]
     private static partial Regex Sha256Digest();
