@@ -12,8 +12,9 @@ namespace Checkpointctl.Bench;
 
 /// <summary>
 /// <c>gen</c>: copies a fixture archive, giving one process an extra PE_PRESENT pagemap run of N MiB whose pages are
-/// appended to its pages image. Every other member is copied byte for byte (headers included); the two changed
-/// members get headers written by <see cref="TarWriter"/> in the source entry's format. Everything is streamed.
+/// appended to its pages image, and an anonymous mapping of them in its mm image. Every other member is copied byte
+/// for byte (headers included); the three changed members get headers written by <see cref="TarWriter"/> in the
+/// source entry's format. Everything is streamed.
 /// </summary>
 internal static class Generator
 {
@@ -36,7 +37,8 @@ internal static class Generator
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(outDir);
         using var source = File.OpenHandle(fixture, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var (members, pagemapBytes) = Index(fixture, $"checkpoint/pagemap-{pid}.img");
+        var mmName = $"checkpoint/mm-{pid}.img";
+        var (members, pagemapBytes, mmBytes) = Index(fixture, $"checkpoint/pagemap-{pid}.img", mmName);
 
         var pagemapName = $"checkpoint/pagemap-{pid}.img";
         var oldMap = Pagemap.Decode(pagemapName, pagemapBytes);
@@ -62,8 +64,11 @@ internal static class Generator
         if ((long)newMap.PresentPages * newMap.PageSize != newPagesLength || newMap.PagesId != oldMap.PagesId)
             throw new InvalidOperationException("generated pagemap does not match the generated pages image");
 
+        // The process maps the new pages (anonymous, read-write), as a real process's dumped memory is mapped.
+        var newMm = AddMapping(mmBytes, vaddr, vaddr + extraPages * PageContent.PageSize);
+
         var tarPath = Path.Combine(outDir, "big.tar");
-        WriteTar(source, members, tarPath, pagemapName, newPagemap, pagesName, extraPages);
+        WriteTar(source, members, tarPath, new Dictionary<string, byte[]> { [pagemapName] = newPagemap, [mmName] = newMm }, pagesName, extraPages);
         var tarTime = clock.Elapsed;
 
         // Compress the finished tar twice in parallel, each as one stream (output written under a temporary name).
@@ -85,11 +90,11 @@ internal static class Generator
         Console.WriteLine($"tar {tarTime.TotalSeconds:F1}s, total {clock.Elapsed.TotalSeconds:F1}s");
     }
 
-    // Pass 1: where each member lives, plus the pagemap's bytes (small).
-    private static (List<Member> Members, byte[] Pagemap) Index(string fixture, string pagemapName)
+    // Pass 1: where each member lives, plus the pagemap's and mm's bytes (small).
+    private static (List<Member> Members, byte[] Pagemap, byte[] Mm) Index(string fixture, string pagemapName, string mmName)
     {
         var members = new List<Member>();
-        byte[]? pagemap = null;
+        byte[]? pagemap = null, mm = null;
         using var stream = new FileStream(fixture, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
         using var reader = new TarReader(stream, leaveOpen: true);
         long cursor = 0;
@@ -99,13 +104,18 @@ internal static class Generator
             var end = entry.DataOffset + ((entry.Length + 511) & ~511L);
             members.Add(new Member(name, cursor, entry.DataOffset, entry.Length, end, Describe(entry)));
             cursor = end;
-            if (name == pagemapName && entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
+            if ((name == pagemapName || name == mmName) && entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
             {
-                pagemap = new byte[entry.Length];
-                entry.DataStream!.ReadExactly(pagemap);
+                var bytes = new byte[entry.Length];
+                entry.DataStream!.ReadExactly(bytes);
+                if (name == pagemapName)
+                    pagemap = bytes;
+                else
+                    mm = bytes;
             }
         }
-        return (members, pagemap ?? throw new InvalidDataException($"the fixture has no {pagemapName}"));
+        return (members, pagemap ?? throw new InvalidDataException($"the fixture has no {pagemapName}"),
+            mm ?? throw new InvalidDataException($"the fixture has no {mmName}"));
     }
 
     private static EntryMetadata Describe(TarEntry e) => new(
@@ -128,9 +138,27 @@ internal static class Generator
         return result;
     }
 
-    // Pass 2: raw copies for unchanged members, TarWriter for the two changed ones, then the source's trailer.
+    // The mm image with one more anonymous private read-write mapping [start, end), kept in address order.
+    private static byte[] AddMapping(byte[] image, ulong start, ulong end)
+    {
+        if (image.Length < 12 || BinaryPrimitives.ReadUInt32LittleEndian(image) != CriuMagic.ImgCommon
+                              || BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(4)) != CriuMagic.Mm)
+            throw new InvalidDataException("mm image lacks the IMG_COMMON + MM magics");
+        var size = (int)BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(8));
+        var mm = MmEntry.Parser.ParseFrom(image.AsSpan(12, size));
+        var at = mm.Vmas.TakeWhile(v => v.Start < start).Count();
+        mm.Vmas.Insert(at, new VmaEntry { Start = start, End = end, Prot = 3, Flags = 0x22, Status = 0x201, Fd = -1 });
+        var message = mm.ToByteArray();
+        var result = new byte[12 + message.Length];
+        image.AsSpan(0, 8).CopyTo(result);
+        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(8), (uint)message.Length);
+        message.CopyTo(result, 12);
+        return result;
+    }
+
+    // Pass 2: raw copies for unchanged members, TarWriter for the changed ones, then the source's trailer.
     private static void WriteTar(SafeFileHandle source, List<Member> members, string path,
-                                 string pagemapName, byte[] newPagemap, string pagesName, ulong extraPages)
+                                 Dictionary<string, byte[]> replaced, string pagesName, ulong extraPages)
     {
         var temp = path + ".tmp";
         using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, CopyBuffer))
@@ -141,8 +169,8 @@ internal static class Generator
             var buffer = new byte[CopyBuffer];
             foreach (var m in members)
             {
-                if (m.Name == pagemapName && m.Metadata.Type is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
-                    writer.WriteEntry(Rebuild(m.Metadata, new MemoryStream(newPagemap, writable: false)));
+                if (replaced.TryGetValue(m.Name, out var bytes) && m.Metadata.Type is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
+                    writer.WriteEntry(Rebuild(m.Metadata, new MemoryStream(bytes, writable: false)));
                 else if (m.Name == pagesName && m.Metadata.Type is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
                     writer.WriteEntry(Rebuild(m.Metadata, new ExtendedPagesStream(source, m.DataOffset, m.Length, (long)extraPages)));
                 else

@@ -95,12 +95,87 @@ public class IncrementalChainTests
         Assert.Equal($"parent image set {newest}/parent -> ../dump1: open {dir.Path}/dump1: no such file or directory",
             CliRunner.AssertError(CliRunner.Run("memparse", newest, "--pid", "1", "-s", "x")));
         var (full, _) = PodmanPair(dir.Path, "tar", "tar");
-        Assert.Equal($"{full}: checkpoint/parent -> ../pre-checkpoint: the parent image set is not in the archive (give it with --parent)",
+        var missing = $"{full}: checkpoint/parent -> ../pre-checkpoint: the parent image set is not in the archive, nor beside it as "
+                      + "full-pre.tar or full-pre-checkpoint.tar or pre-full.tar or pre-checkpoint-full.tar (give it with --parent)";
+        Assert.Equal(missing, CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x")));
+        Assert.EndsWith($"failed to process command line arguments: {missing}", CliRunner.AssertError(CliRunner.Run("inspect", full, "--ps-tree-cmd")));
+        Assert.Equal(missing, CliRunner.AssertError(CliRunner.Run("memparse", full)));
+    }
+
+    [Theory]
+    [InlineData("tar")]
+    [InlineData("tar.zst")]
+    public void Bundle_tarred_whole_reads_its_parent_from_the_same_archive(string kind)
+    {
+        using var dir = new ScratchDir();
+        var original = Original.Value.WriteArchive(dir.Path, "original.tar");
+        var bundle = Newest.Clone();
+        bundle.Files.AddRange(Oldest.MemoryOnly().Under("pre-checkpoint/").Files.Where(f => f.Name.StartsWith("pre-checkpoint/", StringComparison.Ordinal)));
+        var path = bundle.WriteArchive(dir.Path, "bundle." + kind, kind == "tar.zst" ? TestArchive.Zstd : null, [("checkpoint/parent", "../pre-checkpoint")]);
+        AssertMemoryCommandsEqual(original, path);
+        Assert.Equal(Tree(original), Tree(path));
+        Assert.Matches(@"\n1 +piggie .* \d+ / \d+\n", Run(path, "memparse"));
+    }
+
+    [Theory]
+    [InlineData("../../pre-checkpoint", "points outside the archive")]
+    [InlineData("/pre-checkpoint", "points outside the archive")]
+    [InlineData("../dump0", "the parent image set is not in the archive")]
+    public void Parent_link_is_resolved_inside_the_archive_only(string target, string message)
+    {
+        using var dir = new ScratchDir();
+        // Present on the host where the link would lead if it were followed there.
+        Oldest.MemoryOnly().Under("pre-checkpoint/").WriteDirectory(dir.Path, ".");
+        var bundle = Newest.Clone();
+        bundle.Files.AddRange(Oldest.MemoryOnly().Under("dump1/").Files.Where(f => f.Name.StartsWith("dump1/", StringComparison.Ordinal)));
+        var path = bundle.WriteArchive(dir.Path, "bundle.tar", null, [("checkpoint/parent", target)]);
+        Assert.Equal($"{path}: checkpoint/parent -> {target}: {message} (give it with --parent)",
+            CliRunner.AssertError(CliRunner.Run("memparse", path, "--pid", "1", "-s", "x")));
+    }
+
+    [Theory]
+    [InlineData("full-pre.tar.gz")]
+    [InlineData("pre-checkpoint-full.tar.gz")]
+    public void Pre_checkpoint_export_beside_the_archive_is_found(string name)
+    {
+        using var dir = new ScratchDir();
+        var original = Original.Value.WriteArchive(dir.Path, "original.tar");
+        var (full, pre) = PodmanPair(dir.Path, "tar.gz", "tar.gz");
+        // Not taken: named differently.
+        File.Move(pre, Path.Combine(dir.Path, "full-previous.tar.gz"));
+        var error = CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x"));
+        Assert.True(error.StartsWith($"{full}: checkpoint/parent -> ../pre-checkpoint: the parent image set is not in the archive, nor beside it as full-pre.tar.gz or ",
+            StringComparison.Ordinal), error);
+        File.Move(Path.Combine(dir.Path, "full-previous.tar.gz"), Path.Combine(dir.Path, name));
+        AssertMemoryCommandsEqual(original, full);
+        Assert.Equal(Tree(original), Tree(full));
+    }
+
+    [Fact]
+    public void File_beside_the_archive_without_a_pre_checkpoint_is_an_error()
+    {
+        using var dir = new ScratchDir();
+        var (full, _) = PodmanPair(dir.Path, "tar", "tar");
+        var beside = Original.Value.WriteArchive(dir.Path, "full-pre.tar");
+        Assert.Equal($"{beside} (beside {full}): no pre-checkpoint/ image set in it (give the parent with --parent)",
             CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x")));
-        Assert.EndsWith($"failed to process command line arguments: {full}: checkpoint/parent -> ../pre-checkpoint: the parent image set is not in the archive (give it with --parent)",
-            CliRunner.AssertError(CliRunner.Run("inspect", full, "--ps-tree-cmd")));
-        Assert.Equal($"{full}: checkpoint/parent -> ../pre-checkpoint: the parent image set is not in the archive (give it with --parent)",
-            CliRunner.AssertError(CliRunner.Run("memparse", full)));
+    }
+
+    [Theory]
+    [InlineData("tar")]
+    [InlineData("tar.gz")]
+    public void Pre_checkpoint_export_alone_is_named_as_such(string kind)
+    {
+        using var dir = new ScratchDir();
+        var (_, pre) = PodmanPair(dir.Path, "tar", kind);
+        var expected = $"checkpoint directory is missing in the archive file: {pre} (it is a pre-checkpoint export: pre-checkpoint/ holds "
+                       + "the processes' memory at pre-dump time, no process tree, files or sockets; give it with --parent when reading the checkpoint made with --with-previous)";
+        Assert.Equal(expected, CliRunner.AssertError(CliRunner.Run("memparse", pre)));
+        Assert.EndsWith(expected, CliRunner.AssertError(CliRunner.Run("show", pre)));
+        Assert.EndsWith(expected, CliRunner.AssertError(CliRunner.Run("inspect", pre)));
+        // Neither directory: upstream's message alone.
+        var neither = Original.Value.Under("other/").WriteArchive(dir.Path, "neither.tar");
+        Assert.Equal($"checkpoint directory is missing in the archive file: {neither}", CliRunner.AssertError(CliRunner.Run("memparse", neither)));
     }
 
     [Fact]

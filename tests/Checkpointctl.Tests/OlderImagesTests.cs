@@ -51,7 +51,7 @@ public class OlderImagesTests
         }
     }
 
-    private static IEnumerable<(string Name, byte[] Data)> Rewrite(string variant, string member, byte[] data)
+    internal static IEnumerable<(string Name, byte[] Data)> Rewrite(string variant, string member, byte[] data)
     {
         var image = member.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal) ? member[ArchiveLayout.CheckpointPrefix.Length..] : "";
         var old = variant != "criu-4.1";

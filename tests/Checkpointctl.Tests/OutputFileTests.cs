@@ -36,7 +36,7 @@ public class OutputFileTests
     public void A_signal_during_the_write_leaves_no_partial_file(string signal)
     {
         using var dir = new ScratchDir();
-        var archive = BigProcessArchive(dir.Path, pages: 8192);
+        var archive = BigProcessArchive(dir.Path, pages: 24576);
         var output = Path.Combine(dir.Path, "out.txt");
         var psi = new ProcessStartInfo("dotnet", [typeof(Cli.CliApp).Assembly.Location, "memparse", archive, "--pid", "1", "-o", output])
         {

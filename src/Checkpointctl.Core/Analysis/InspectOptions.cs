@@ -1,4 +1,5 @@
 using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
 
 namespace Checkpointctl.Core.Analysis;
@@ -16,6 +17,38 @@ public sealed record InspectOptions
     public bool Metadata { get; init; }
     public bool All { get; init; }
 
+    /// <summary>Each thread's names, signals, scheduling and seccomp mode (<c>--threads</c>).</summary>
+    public bool Threads { get; init; }
+
+    /// <summary>The threads view with every thread's registers (<c>--registers</c>).</summary>
+    public bool Registers { get; init; }
+
+    /// <summary>Each process's mappings as <c>/proc/PID/maps</c> lines with their page counts (<c>--memory-map</c>).</summary>
+    public bool MemoryMap { get; init; }
+
+    /// <summary>Each process's namespace IDs and what the namespace images record (<c>--namespaces</c>).</summary>
+    public bool Namespaces { get; init; }
+
+    /// <summary>Each process's credentials, capabilities, securebits, seccomp and LSM label (<c>--security</c>).</summary>
+    public bool Security { get; init; }
+
+    /// <summary>What CRIU recorded about the dump (<c>--inventory</c>).</summary>
+    public bool Inventory { get; init; }
+
+    /// <summary>The files changed and deleted in the container (<c>--rootfs-diff</c>).</summary>
+    public bool RootfsDiff { get; init; }
+
+    /// <summary>The container log and dump.log's warnings and errors (<c>--logs</c>).</summary>
+    public bool Logs { get; init; }
+
+    /// <summary>Last lines of the container log shown with <see cref="Logs"/>; negative for all.</summary>
+    public int LogTail { get; init; } = DefaultLogTail;
+
+    public const int DefaultLogTail = 20;
+
+    /// <summary>Everything upstream's <c>--all</c> shows plus every view of this tool.</summary>
+    public bool Everything { get; init; }
+
     /// <summary>Root the process tree (and the files and sockets lists) at this PID; 0 for the whole tree.</summary>
     public uint Pid { get; init; }
 
@@ -30,13 +63,18 @@ public sealed record InspectOptions
 
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
+    /// <summary>A view that lists processes is asked for, so the process tree is read (and shown only with <see cref="PsTree"/>).</summary>
+    public bool NeedsProcesses => PsTree || Threads || MemoryMap || Namespaces || Security;
+
     /// <summary>The pages these options read: the argument and environment areas, or none.</summary>
     public PagesPlan PagesPlan => NeedsMemory ? ArgumentAreas.Plan : PagesPlan.None;
 
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
-        var o = All ? this with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : this;
+        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true, RootfsDiff = true, Logs = true } : this;
+        o = o.All ? o with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : o;
+        o = o with { Threads = o.Threads || o.Registers };
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
     }
 
@@ -44,7 +82,7 @@ public sealed record InspectOptions
     /// The archive members these options need, pages aside (see <see cref="PagesPlan"/>); GPU images only as far as
     /// <paramref name="gpu"/> reads their headers.
     /// </summary>
-    public ArchiveRequest ToRequest(AmdGpuImageHeaders? gpu = null)
+    public ArchiveRequest ToRequest(AmdGpuImageHeaders? gpu = null, LogCapture? logs = null, RootfsChanges? rootfs = null)
     {
         var hold = new List<MemberPattern> { ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, ArchiveLayout.NetworkStatus };
         hold.AddRange(GpuState.DetailImages);
@@ -54,6 +92,18 @@ public sealed record InspectOptions
             hold.Add(MountPoints.Images);
         if (PsTree)
             hold.AddRange(CriuImages.ProcessTreeImages);
+        if (Threads)
+            hold.AddRange(ThreadView.Images);
+        if (MemoryMap)
+            hold.AddRange(Model.MemoryMap.Images);
+        if (Namespaces)
+            hold.AddRange(NamespaceView.Images);
+        if (Security)
+            hold.AddRange(SecurityView.Images);
+        if (Inventory)
+            hold.AddRange(InventoryView.Images);
+        if (rootfs != null)
+            hold.Add(RootfsChanges.DeletedFiles);
         if (NeedsMemory || ProcessMemory)
             hold.AddRange(CriuImages.MemoryMapImages);
         if (Files)
@@ -63,7 +113,7 @@ public sealed record InspectOptions
         return new ArchiveRequest
         {
             Hold = hold.Distinct().ToList(),
-            Consumers = gpu?.Consumers ?? [],
+            Consumers = [.. gpu?.Consumers ?? [], .. logs?.Consumers ?? [], .. rootfs != null ? [rootfs.Consumer] : Array.Empty<MemberConsumer>()],
             NeedIndex = true,
         };
     }

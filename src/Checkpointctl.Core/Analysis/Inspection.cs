@@ -30,14 +30,7 @@ public sealed class ProcessView
 
     public List<ProcessView> Children { get; } = [];
 
-    public string StateName => State switch
-    {
-        TaskState.Alive => "Alive",
-        TaskState.Dead => "Dead",
-        TaskState.Stopped => "Stopped",
-        TaskState.Zombie => "Zombie",
-        _ => "Unknown",
-    };
+    public string StateName => Model.ProcessTree.Name(State);
 }
 
 /// <summary>Everything <c>inspect</c> shows for one checkpoint.</summary>
@@ -51,6 +44,27 @@ public sealed class Inspection
     public ProcessView? ProcessTree { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<SocketInfo> Sockets)>? Sockets { get; init; }
+
+    /// <summary>With <c>--threads</c>: every process of the (PID-rooted) tree in PID order, dead ones included.</summary>
+    public IReadOnlyList<ProcessThreads>? Threads { get; init; }
+
+    /// <summary>With <c>--memory-map</c>: the alive and stopped processes of the (PID-rooted) tree in PID order.</summary>
+    public IReadOnlyList<ProcessMemoryMap>? MemoryMaps { get; init; }
+
+    /// <summary>With <c>--namespaces</c>.</summary>
+    public NamespaceView? Namespaces { get; init; }
+
+    /// <summary>With <c>--security</c>: the alive and stopped processes of the (PID-rooted) tree in PID order.</summary>
+    public IReadOnlyList<ProcessSecurity>? Security { get; init; }
+
+    /// <summary>With <c>--inventory</c>.</summary>
+    public InventoryView? Inventory { get; init; }
+
+    /// <summary>With <c>--rootfs-diff</c>.</summary>
+    public RootfsChanges? RootfsChanges { get; init; }
+
+    /// <summary>With <c>--logs</c>.</summary>
+    public LogCapture? Logs { get; init; }
 
     /// <summary>With <c>--mounts</c>: see <see cref="MountPoints.Of"/>; null when not asked for or nothing is recorded.</summary>
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
@@ -78,27 +92,31 @@ public sealed class Inspection
     {
         options = options.Normalize();
         var gpuHeaders = new AmdGpuImageHeaders();
-        return CheckpointSet.Read(input, options.ToRequest(gpuHeaders), options.PagesPlan, containers,
-            root => Read(input.Path, root.Pages, options, gpuHeaders.Under(root.Root)));
+        var logs = options.Inventory || options.Logs ? new LogCapture(options.Logs ? options.LogTail : 0) : null;
+        var rootfs = options.RootfsDiff ? new RootfsChanges() : null;
+        return CheckpointSet.Read(input, options.ToRequest(gpuHeaders, logs, rootfs), options.PagesPlan, containers,
+            root => Read(input.Path, root.Pages, options, gpuHeaders.Under(root.Root), logs?.Under(root.Root), rootfs?.Under(root.Root)));
     }
 
-    private static Inspection Read(string path, PageSource pages, InspectOptions options, AmdGpuImageHeaders gpuHeaders)
+    private static Inspection Read(string path, PageSource pages, InspectOptions options, AmdGpuImageHeaders gpuHeaders, LogCapture? logs,
+        RootfsChanges? rootfs)
     {
         using var parents = new ParentChain { Explicit = options.Parent, Plan = ArgumentAreas.ForParent };
         var archive = pages.Archive;
+        logs?.Complete(archive);
         var container = ContainerInfo.Read(archive, withNetwork: true);
         var images = new CriuImages(pages, parents);
         var stats = options.Stats ? ReadStats(archive) : null;
         var gpu = Wrap("failed to get GPU state: ", () => GpuState.Read(images, gpuHeaders));
         ProcessNode? root = null;
-        if (options.PsTree && !(options.OptionalProcessTree && !images.Has("pstree.img")))
+        if (options.NeedsProcesses && !(options.OptionalProcessTree && !images.Has("pstree.img")))
         {
             root = Wrap("failed to get process tree: ", () => Model.ProcessTree.Build(images));
             if (options.Pid != 0)
                 root = root.Find(options.Pid) ?? throw new MissingCheckpointDataException(
                     $"failed to get process tree: no process with PID {options.Pid} (use `inspect --ps-tree` to view all PIDs)");
         }
-        var tree = root != null ? Wrap("failed to get process tree: ", () => View(images, root, options)) : null;
+        var tree = root != null && options.PsTree ? Wrap("failed to get process tree: ", () => View(images, root, options)) : null;
         // Upstream lists files and sockets by PID (not in tree order).
         var withImages = root?.DepthFirst().Where(n => n.HasImages).OrderBy(n => n.Pid).ToList() ?? [];
         var files = options.Files
@@ -107,6 +125,23 @@ public sealed class Inspection
         var sockets = options.Sockets
             ? Wrap("failed to get sockets: ", () => withImages.Select(n => (n.Pid, Model.Sockets.Of(images, n.Pid))).Where(s => s.Item2.Count > 0).ToList())
             : null;
+        var byPid = root?.DepthFirst().OrderBy(n => n.Pid).ToList() ?? [];
+        var threads = options.Threads
+            ? Wrap("failed to get threads: ", () => byPid.Select(n => ThreadView.Of(images, n, options.Registers)).ToList())
+            : null;
+        var memoryMaps = options.MemoryMap
+            ? Wrap("failed to get memory map: ", () => byPid.Where(n => n.HasImages).Select(n => Model.MemoryMap.Of(images, n)).ToList())
+            : null;
+        var namespaces = options.Namespaces ? Wrap("failed to get namespaces: ", () => NamespaceView.Read(images, byPid)) : null;
+        var security = options.Security
+            ? Wrap("failed to get security: ", () => byPid.Where(n => n.HasImages).Select(n => SecurityView.Of(images, n)).ToList())
+            : null;
+        var inventory = options.Inventory
+            ? Wrap("failed to get inventory: ", () => InventoryView.Read(images, logs?.DumpLog,
+                container.Annotations.FirstOrDefault(a => a.Key == CheckpointAnnotations.CriuVersion).Value))
+            : null;
+        if (rootfs != null)
+            Wrap("failed to get root file system changes: ", () => { rootfs.ReadDeleted(archive); return rootfs; });
         return new Inspection
         {
             Path = path,
@@ -117,6 +152,13 @@ public sealed class Inspection
             ProcessTree = tree,
             Files = files,
             Sockets = sockets,
+            Threads = threads,
+            MemoryMaps = memoryMaps,
+            Namespaces = namespaces,
+            Security = security,
+            Inventory = inventory,
+            RootfsChanges = rootfs,
+            Logs = options.Logs ? logs : null,
             Mounts = options.Mounts ? Wrap("failed to get mounts: ", () => MountPoints.Of(container, images)) : null,
             Gpu = gpu,
             BytesRead = pages.BytesRead,

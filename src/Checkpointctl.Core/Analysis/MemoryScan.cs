@@ -34,8 +34,10 @@ public static class MemoryScan
 
     /// <exception cref="CheckpointException">Unknown or dead PID (upstream's messages), missing or short images.</exception>
     /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
+    /// <param name="only">Address ranges (sorted, disjoint) to deliver; null for all dumped memory.</param>
     /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
-    public static void Run(CheckpointInput input, uint pid, IMemorySink sink, CheckpointInput? parent = null, IReadOnlyList<string>? containers = null)
+    public static void Run(CheckpointInput input, uint pid, IMemorySink sink, CheckpointInput? parent = null,
+        IReadOnlyList<(ulong Start, ulong End)>? only = null, IReadOnlyList<string>? containers = null)
     {
         var pagemapImage = ArchiveLayout.Image($"pagemap-{pid}.img");
         var request = new ArchiveRequest
@@ -56,7 +58,7 @@ public static class MemoryScan
             FindProcess(images, pid);
         else
             CheckCore(images, pid);
-        Stream(images.Memory(pid), sink);
+        Stream(images.Memory(pid), sink, only);
         pages.Finish();
         if (!treeChecked)
             FindProcess(images, pid);
@@ -106,12 +108,32 @@ public static class MemoryScan
         return ranges;
     }
 
+    // The parts of the dumped ranges inside the wanted ones (both sorted and disjoint), byte-precise.
+    private static List<(ulong Start, ulong End)> Intersect(List<(ulong Start, ulong End)> dumped, IReadOnlyList<(ulong Start, ulong End)> wanted)
+    {
+        var result = new List<(ulong Start, ulong End)>();
+        int i = 0, j = 0;
+        while (i < dumped.Count && j < wanted.Count)
+        {
+            var start = Math.Max(dumped[i].Start, wanted[j].Start);
+            var end = Math.Min(dumped[i].End, wanted[j].End);
+            if (start < end)
+                result.Add((start, end));
+            if (dumped[i].End < wanted[j].End)
+                i++;
+            else
+                j++;
+        }
+        return result;
+    }
+
     // Memory is read in address order, which reads each pages file front to back (the dump's and its parents'). Reading (and, for a compressed
     // archive, decompressing) runs on this thread while the sink works on another, so the slower of the two sets the
     // pace, not their sum.
-    private static void Stream(ProcessMemory memory, IMemorySink sink)
+    private static void Stream(ProcessMemory memory, IMemorySink sink, IReadOnlyList<(ulong Start, ulong End)>? only)
     {
         var pagemap = memory.Pagemap;
+        var ranges = only == null ? DumpedRanges(pagemap) : Intersect(DumpedRanges(pagemap), only);
         sink.Begin(pagemap);
         using var filled = new BlockingCollection<(ulong Address, byte[] Buffer, int Length)>(BufferCount);
         using var free = new BlockingCollection<byte[]>(BufferCount);
@@ -138,7 +160,7 @@ public static class MemoryScan
         try
         {
             // Adjacent runs are read as one range, so a dump of many small runs (an incremental one) still fills whole buffers.
-            foreach (var (start, end) in DumpedRanges(pagemap))
+            foreach (var (start, end) in ranges)
             {
                 var address = start;
                 while (address < end)

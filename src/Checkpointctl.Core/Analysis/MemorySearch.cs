@@ -27,6 +27,7 @@ public sealed class MemorySearch : IMemorySink
     public const int MaxMatches = 1_000_000;
 
     private readonly GoRegex? _regex;
+    private char[] _text = [];
     private readonly byte[]? _needle;
     private readonly bool _raw;
     private readonly int _context;
@@ -184,7 +185,10 @@ public sealed class MemorySearch : IMemorySink
     private int SearchRegex(ReadOnlySpan<byte> haystack, int from, int limit, bool final)
     {
         var next = limit;
-        var text = Encoding.Latin1.GetString(haystack);
+        // One char buffer for every search: a string per window (2 MiB each) would leave the GC heap growing.
+        if (_text.Length < haystack.Length)
+            _text = new char[_window.Length];
+        var text = _text.AsSpan(0, Encoding.Latin1.GetChars(haystack, _text));
         var previousEnd = _lastMatchEnd is { } end && end >= _windowAddress ? (int)(end - _windowAddress) : -1;
         foreach (var m in _regex!.Matches(text, from, previousEnd))
         {

@@ -13,6 +13,10 @@ namespace Checkpointctl.Core.Analysis;
 public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize, long StoredSize = 0, bool Compressed = false,
     IReadOnlyList<ulong>? PagesPerLevel = null);
 
+/// <summary>A row of <c>memparse</c>'s table with filters: a selected mapping of a process and the memory dumped in it.</summary>
+/// <param name="MemorySize">Bytes of the range that the process's pagemap covers (as upstream's MEMORY SIZE counts pages).</param>
+public sealed record MappingMemorySize(uint Pid, string Name, SelectedRange Range, long MemorySize);
+
 /// <summary>The process memory size table of <c>memparse</c> without <c>--pid</c>.</summary>
 public static class MemoryTable
 {
@@ -38,6 +42,45 @@ public static class MemoryTable
     {
         Hold = [.. CriuImages.ProcessTreeImages, .. CriuImages.MemoryMapImages],
     };
+
+    /// <summary>With filters: the selected mappings of every alive or stopped process, by PID then address; no pages are read.</summary>
+    public static IReadOnlyList<MappingMemorySize> ReadMappings(CheckpointInput input, MemoryFilter filter)
+    {
+        using var set = CheckpointSet.Open(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None);
+        return Mappings(set.Single().Pages, filter);
+    }
+
+    /// <summary>The selected mappings of a checkpoint, or of each container of a pod checkpoint <paramref name="containers"/> select, from one pass.</summary>
+    public static CheckpointResults<IReadOnlyList<MappingMemorySize>> ReadAllMappings(CheckpointInput input, MemoryFilter filter,
+        IReadOnlyList<string>? containers = null) =>
+        CheckpointSet.Read(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None, containers, root => Mappings(root.Pages, filter));
+
+    private static IReadOnlyList<MappingMemorySize> Mappings(PageSource pages, MemoryFilter filter)
+    {
+        var images = new CriuImages(pages);
+        var rows = new List<MappingMemorySize>();
+        foreach (var node in ProcessTree.Build(images).DepthFirst().Where(n => n.HasImages).OrderBy(n => n.Pid))
+        {
+            var pagemap = images.Has($"pagemap-{node.Pid}.img") ? images.Pagemap(node.Pid) : null;
+            foreach (var range in filter.Select(MemoryMap.Of(images, node)))
+                rows.Add(new MappingMemorySize(node.Pid, node.Comm, range, pagemap == null ? 0 : CoveredBytes(pagemap, range.Start, range.End)));
+        }
+        return rows;
+    }
+
+    // Bytes of [start, end) inside the pagemap's runs, whatever their flags (upstream's MEMORY SIZE counts every run).
+    private static long CoveredBytes(Criu.Pagemap pagemap, ulong start, ulong end)
+    {
+        ulong bytes = 0;
+        foreach (var run in pagemap.Runs)
+        {
+            var s = Math.Max(start, run.Address);
+            var e = Math.Min(end, run.Address + run.PageCount * (ulong)pagemap.PageSize);
+            if (s < e)
+                bytes += e - s;
+        }
+        return checked((long)bytes);
+    }
 
     /// <summary>Rows of alive and stopped processes in PID order (a dead or zombie process and its subtree are left out).</summary>
     /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>

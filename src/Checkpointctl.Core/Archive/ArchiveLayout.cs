@@ -5,6 +5,10 @@ public static class ArchiveLayout
 {
     public const string CheckpointDirectory = "checkpoint";
     public const string CheckpointPrefix = "checkpoint/";
+
+    /// <summary>Podman's pre-dump directory (<c>podman container checkpoint -P</c>, checkpoint-shapes.md §4.2).</summary>
+    public const string PreCheckpointDirectory = "pre-checkpoint";
+    public const string PreCheckpointPrefix = "pre-checkpoint/";
     public const string ConfigDump = "config.dump";
     public const string SpecDump = "spec.dump";
     public const string NetworkStatus = "network.status";

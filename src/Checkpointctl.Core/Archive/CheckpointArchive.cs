@@ -385,8 +385,15 @@ public sealed class CheckpointArchive : IDisposable
     private void CheckCheckpointDirectory()
     {
         if (_request.RequireCheckpointDirectory && !HasCheckpointDirectory)
-            throw new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {Path}");
+            throw new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {Path}{PreCheckpointNote()}");
     }
+
+    // A Podman pre-checkpoint export (checkpoint-shapes.md §4.2) has pre-checkpoint/ instead: say what it is for.
+    internal string PreCheckpointNote() =>
+        _members.Keys.Any(n => n.StartsWith(ArchiveLayout.PreCheckpointPrefix, StringComparison.Ordinal))
+            ? " (it is a pre-checkpoint export: pre-checkpoint/ holds the processes' memory at pre-dump time, no process tree, "
+              + "files or sockets; give it with --parent when reading the checkpoint made with --with-previous)"
+            : "";
 
     // Maps the exceptions of tar parsing and decompression to one user-facing message.
     internal T Guard<T>(Func<T> action)
@@ -463,7 +470,7 @@ public sealed class CheckpointArchive : IDisposable
                     consumer.Consume(member, new RandomAccessStream(archive._randomAccess[member.Name]()), archive);
             }
             if (request.RequireCheckpointDirectory && !archive.HasCheckpointDirectory)
-                throw new MissingCheckpointDataException($"checkpoint directory is missing in the checkpoint directory: {path}");
+                throw new MissingCheckpointDataException($"checkpoint directory is missing in the checkpoint directory: {path}{archive.PreCheckpointNote()}");
             return archive;
         }
         catch

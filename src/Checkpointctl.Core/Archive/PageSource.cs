@@ -82,6 +82,32 @@ public sealed class PageSource : IDisposable
             : throw new InvalidOperationException($"{member} was neither held, planned nor in place");
     }
 
+    /// <summary>The sequential member a streamed pass waits at, readable with <see cref="Open"/>; null when none does.</summary>
+    public ArchiveMember? Waiting => _viewOf != null
+        ? _viewOf.Waiting is { } waiting && waiting.Name.StartsWith(_root, StringComparison.Ordinal) ? waiting with { Name = waiting.Name[_root.Length..] } : null
+        : _paused?.Member;
+
+    /// <summary>
+    /// Lets a pass that waits at a sequential member go on to the next one the plan reads sequentially. Returns false
+    /// when the pass has ended instead (the archive is then complete; members it went by are read by more passes).
+    /// </summary>
+    public bool Next()
+    {
+        if (_viewOf != null)
+        {
+            var next = _viewOf.Next();
+            Archive.Refresh();
+            return next;
+        }
+        if (_paused == null)
+            return false;
+        if (_paused.Continue() != null)
+            return true;
+        _paused.Dispose();
+        _paused = null;
+        return false;
+    }
+
     /// <summary>Lets a pass that waits at a sequential member go on to its end (to read what follows the pages).</summary>
     public void Finish()
     {
@@ -114,17 +140,17 @@ public sealed class PageSource : IDisposable
                                    Func<ArchiveMember, CheckpointArchive, bool>? stopAt)
     {
         var paused = stopAt != null ? new PausedPass() : null;
-        var stopped = false;
+        var stopped = new HashSet<string>(StringComparer.Ordinal);
         Action<ArchiveMember, Stream, CheckpointArchive> consume = (member, data, archive) =>
         {
             if (archive.SupportsRandomAccess)
                 return;
-            // Once only: a later duplicate of the member is not read again.
-            if (paused != null && !stopped && stopAt!(member, archive))
+            // Once per member: a later duplicate of it is not read again.
+            if (paused != null && !stopped.Contains(member.Name) && stopAt!(member, archive))
             {
-                stopped = true;
-                paused.Stop(member, new ForwardData(data, member.Size, archive), archive);
-                return;
+                stopped.Add(member.Name);
+                if (paused.Stop(member, new ForwardData(data, member.Size, archive), archive))
+                    return;
             }
             var needs = fixedNeeds != null ? fixedNeeds.GetValueOrDefault(member.Name) : _plan.Ranges?.Invoke(member, archive);
             Capture(member, data, needs, archive);

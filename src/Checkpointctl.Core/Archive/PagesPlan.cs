@@ -21,6 +21,9 @@ public sealed class PagesPlan
     /// <summary>Byte ranges of a pages member that later reads need (a few pages each: command lines, environments).</summary>
     public Func<ArchiveMember, CheckpointArchive, IEnumerable<(long Offset, long Length)>>? Ranges { get; init; }
 
-    /// <summary>True for the one pages member that is read front to back while its pass waits (a process's whole memory).</summary>
+    /// <summary>
+    /// True for the pages members that are read front to back while their pass waits (a process's whole memory), one
+    /// after another as the pass reaches them (<see cref="PageSource.Next"/>).
+    /// </summary>
     public Func<ArchiveMember, CheckpointArchive, bool>? Sequential { get; init; }
 }

@@ -10,6 +10,9 @@ public abstract class RandomAccessData
     /// <summary>Reads up to <c>destination.Length</c> bytes at <paramref name="offset"/>; returns the count read (0 at the end).</summary>
     public abstract int ReadAt(long offset, Span<byte> destination);
 
+    /// <summary>False when some of <c>[offset, offset + length)</c> cannot be read (data captured in part).</summary>
+    public virtual bool Holds(long offset, long length) => true;
+
     /// <summary>Reads exactly <c>destination.Length</c> bytes or throws <see cref="InvalidCheckpointException"/>.</summary>
     public void ReadExactlyAt(long offset, Span<byte> destination)
     {

@@ -7,7 +7,8 @@ namespace Checkpointctl.Core.Criu;
 /// Reads a process's dumped memory by virtual address from its pagemap and pages file: raw pages, or compressed
 /// blocks decoded one at a time (the last one kept, checkpoint-shapes.md §1.5). The pages file is whatever the page
 /// source serves; reads in address order read it front to back, so a streamed pages member serves them too.
-/// Runs are found by binary search; only PE_PRESENT runs occupy the pages file (format doc §3.3).
+/// Runs are found by binary search; only PE_PRESENT runs occupy the pages file (format doc §3.3). Raw pages are read
+/// ahead for the whole request, so many small runs (an incremental dump's) cost one read per image set, not one per run.
 /// </summary>
 public sealed class ProcessMemory
 {
@@ -21,6 +22,9 @@ public sealed class ProcessMemory
     private readonly Func<ProcessMemory>? _openParent;
     private readonly string? _level;
     private ProcessMemory? _parent;
+    private byte[] _raw = [];
+    private long _rawStart = -1;
+    private int _rawLength;
     private byte[] _compressed = [];
     private long _compressedStart = -1;
     private int _compressedLength;
@@ -60,7 +64,11 @@ public sealed class ProcessMemory
     }
 
     /// <summary>Fills <paramref name="destination"/> with memory from <paramref name="address"/> (holes as zeros).</summary>
-    public void Read(ulong address, Span<byte> destination)
+    public void Read(ulong address, Span<byte> destination) => Read(address, destination, address + (ulong)destination.Length);
+
+    // `horizon` is the end of the reader's whole request: raw pages up to it are read from the pages file in one read, so
+    // a request of many small runs (an incremental dump keeps its pages between its parent's) costs one read per level.
+    private void Read(ulong address, Span<byte> destination, ulong horizon)
     {
         var pageSize = (ulong)Pagemap.PageSize;
         while (!destination.IsEmpty)
@@ -82,17 +90,56 @@ public sealed class ProcessMemory
                 var runEnd = run.Address + run.PageCount * pageSize;
                 chunk = (int)Math.Min((ulong)destination.Length, runEnd - address);
                 if (run.IsInParent && _openParent != null)
-                    (_parent ??= _openParent()).Read(address, destination[..chunk]);
+                    (_parent ??= _openParent()).Read(address, destination[..chunk], horizon);
                 else if (!run.IsPresent)
                     destination[..chunk].Clear();
                 else if (run.Blocks == null)
-                    _pages.ReadExactlyAt(run.FileOffsetInPages + (long)(address - run.Address), destination[..chunk]);
+                    ReadRaw(index, run.FileOffsetInPages + (long)(address - run.Address), destination[..chunk], horizon);
                 else
                     ReadBlocks(index, run, address - run.Address, destination[..chunk]);
             }
             address += (ulong)chunk;
             destination = destination[chunk..];
         }
+    }
+
+    // Raw pages at `at` in the pages file, from the read-ahead window; a miss refills it with the stored pages of the runs
+    // from `runIndex` up to `horizon` (at most ReadAheadBytes, only bytes the data holds: a captured member has only
+    // the planned ranges).
+    private void ReadRaw(int runIndex, long at, Span<byte> destination, ulong horizon)
+    {
+        if (at < _rawStart || at + destination.Length > _rawStart + _rawLength)
+        {
+            var end = Math.Max(at + destination.Length, RawEnd(runIndex, horizon, at + ReadAheadBytes));
+            // Whole-buffer reads go straight to the destination (no copy).
+            if (destination.Length >= ReadAheadBytes || !_pages.Holds(at, end - at))
+            {
+                _pages.ReadExactlyAt(at, destination);
+                return;
+            }
+            if (_raw.Length < end - at)
+                _raw = new byte[ReadAheadBytes];
+            _pages.ReadExactlyAt(at, _raw.AsSpan(0, (int)(end - at)));
+            _rawStart = at;
+            _rawLength = (int)(end - at);
+        }
+        _raw.AsSpan((int)(at - _rawStart), destination.Length).CopyTo(destination);
+    }
+
+    // End in the pages file of the raw present pages of runs from `runIndex` that start before `horizon`, capped at `limit`.
+    private long RawEnd(int runIndex, ulong horizon, long limit)
+    {
+        var pageSize = (ulong)Pagemap.PageSize;
+        long end = 0;
+        for (var i = runIndex; i < Pagemap.Runs.Count && end < limit; i++)
+        {
+            var run = Pagemap.Runs[i];
+            if (run.Address >= horizon)
+                break;
+            if (run.IsPresent && run.Blocks == null)
+                end = run.FileOffsetInPages + (long)(Math.Min(run.PageCount, (horizon - run.Address + pageSize - 1) / pageSize) * pageSize);
+        }
+        return Math.Min(end, limit);
     }
 
     // Bytes [offset, offset + destination.Length) of a compressed run, block by block.

@@ -60,4 +60,5 @@ public sealed class CrioMetadata
 [JsonSerializable(typeof(SpecDump))]
 [JsonSerializable(typeof(Dictionary<string, NetworkStatusEntry>))]
 [JsonSerializable(typeof(CrioMetadata))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class MetadataJsonContext : JsonSerializerContext;

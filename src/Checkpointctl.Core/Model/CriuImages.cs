@@ -37,6 +37,9 @@ public sealed class CriuImages
     /// <summary>The incremental dump whose parent this image set is, or null for the checkpoint itself.</summary>
     public CriuImages? Child { get; }
 
+    /// <summary>Serves the image set's pages (and those of other image sets in the same archive).</summary>
+    internal PageSource Pages => _pages;
+
     /// <summary>Where the image set is read from.</summary>
     public CheckpointInput? Input => _pages.Input;
 
@@ -95,6 +98,51 @@ public sealed class CriuImages
 
     public IReadOnlyList<FdinfoEntry> Fdinfo(uint filesId) => Cached($"fdinfo-{filesId}.img", r => r.ReadAll(FdinfoEntry.Parser), CriuMagic.Fdinfo);
 
+    /// <summary><c>memfd.img</c>: the memfd inodes (names, sizes and the shmem id of their pages) by inode id.</summary>
+    public IReadOnlyDictionary<ulong, MemfdInodeEntry> MemfdInodes() => Cached("memfd.img", r =>
+    {
+        var inodes = new Dictionary<ulong, MemfdInodeEntry>();
+        foreach (var m in r.ReadAll(MemfdInodeEntry.Parser))
+            inodes[m.InodeId] = m;
+        return inodes;
+    }, CriuMagic.MemfdInode);
+
+    /// <summary><c>ipcns-shm-&lt;ns&gt;.img</c>: the SysV shared memory segments of an IPC namespace (payloads skipped when not in pagemaps).</summary>
+    public IReadOnlyList<IpcShmEntry> IpcShm(uint ns) => Cached($"ipcns-shm-{ns}.img", r =>
+    {
+        var list = new List<IpcShmEntry>();
+        while (r.TryRead(IpcShmEntry.Parser, out var e))
+        {
+            list.Add(e);
+            if (!e.InPagemaps)
+                r.ReadPayload((e.Size + 3) & ~3UL);
+        }
+        return list;
+    }, CriuMagic.IpcnsShm);
+
+    public UtsnsEntry Utsns(uint ns) => Cached($"utsns-{ns}.img", r => r.Read(UtsnsEntry.Parser), CriuMagic.Utsns);
+
+    public IpcVarEntry IpcVar(uint ns) => Cached($"ipcns-var-{ns}.img", r => r.Read(IpcVarEntry.Parser), CriuMagic.IpcVar);
+
+    public NetnsEntry Netns(uint ns) => Cached($"netns-{ns}.img", r => r.Read(NetnsEntry.Parser), CriuMagic.Netns);
+
+    public IReadOnlyList<NetDeviceEntry> NetDevices(uint ns) => Cached($"netdev-{ns}.img", r => r.ReadAll(NetDeviceEntry.Parser), CriuMagic.Netdev);
+
+    public UsernsEntry Userns(uint ns) => Cached($"userns-{ns}.img", r => r.Read(UsernsEntry.Parser), CriuMagic.Userns);
+
+    public PidnsEntry Pidns(uint ns) => Cached($"pidns-{ns}.img", r => r.Read(PidnsEntry.Parser), CriuMagic.Pidns);
+
+    /// <summary><c>timens-&lt;ns&gt;.img</c>; <c>timens-0.img</c> holds CRIU's own clocks when the tree has no time namespace.</summary>
+    public TimensEntry Timens(uint ns) => Cached($"timens-{ns}.img", r => r.Read(TimensEntry.Parser), CriuMagic.Timens);
+
+    /// <summary>The interface addresses of a network namespace (raw <c>ifaddr-&lt;ns&gt;.img</c>).</summary>
+    public IReadOnlyList<InterfaceAddress> InterfaceAddresses(uint ns) =>
+        Cached($"ifaddr-{ns}.img", () => IfaddrImage.Parse($"ifaddr-{ns}.img", Image($"ifaddr-{ns}.img").Span));
+
+    public CgroupEntry Cgroup() => Cached("cgroup.img", r => r.Read(CgroupEntry.Parser), CriuMagic.Cgroup);
+
+    public SeccompEntry Seccomp() => Cached("seccomp.img", r => r.Read(SeccompEntry.Parser), CriuMagic.Seccomp);
+
     public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);
 
     /// <summary>
@@ -149,9 +197,13 @@ public sealed class CriuImages
     /// The pagemap of a process, checked against the inventory's compression settings; the page size is the one that
     /// makes the pagemap fit its pages file (4 KiB unless another fits).
     /// </summary>
-    public Pagemap Pagemap(uint pid)
+    public Pagemap Pagemap(uint pid) => PagemapNamed($"pagemap-{pid}.img");
+
+    /// <summary>The pagemap of a shared memory object (memfd, anonymous shared or SysV); its addresses are object offsets.</summary>
+    public Pagemap ShmemPagemap(ulong shmid) => PagemapNamed($"pagemap-shmem-{shmid}.img");
+
+    private Pagemap PagemapNamed(string name)
     {
-        var name = $"pagemap-{pid}.img";
         if (_cache.TryGetValue(name, out var cached))
             return (Pagemap)cached;
         var bytes = Image(name);

@@ -98,6 +98,16 @@ public static class ProcessTree
         return root;
     }
 
+    /// <summary>The state as <c>inspect</c> prints it: Alive, Dead, Stopped, Zombie or Unknown.</summary>
+    public static string Name(TaskState state) => state switch
+    {
+        TaskState.Alive => "Alive",
+        TaskState.Dead => "Dead",
+        TaskState.Stopped => "Stopped",
+        TaskState.Zombie => "Zombie",
+        _ => "Unknown",
+    };
+
     public static TaskState ToState(uint value) => value switch
     {
         1 => TaskState.Alive,

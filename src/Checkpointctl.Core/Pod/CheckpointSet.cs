@@ -149,12 +149,12 @@ public sealed class CheckpointSet : IDisposable
         string[]? roots = null;
         string? guessed = null;
         var pages = Opened(input, ForAnyLayout(request), AnyLayout(plan, () => roots, directory => (guessed = Guess(directory, selectors)) != null));
-        if (!pages.Archive.IsIndexComplete && guessed != null)
+        if (!pages.Archive.IsIndexComplete && guessed is { } directory)
         {
             // The pass waits at the pages of the container the selector names by its directory's name; pod.options (at
             // the end) must then confirm it.
-            var root = guessed + "/";
-            _roots = [new CheckpointRoot(null, pages.View(root, () => Confirm(pages, request, selectors, guessed)), root)];
+            var root = directory + "/";
+            _roots = [new CheckpointRoot(null, pages.View(root, () => Confirm(pages, request, selectors, directory)), root)];
             return;
         }
         Classify(pages, request, selectors);
@@ -230,7 +230,7 @@ public sealed class CheckpointSet : IDisposable
         var nested = archive.Members.Select(m => m.Name.Split('/')).Where(s => s.Length > 2 && s[1] == ArchiveLayout.CheckpointDirectory)
             .Select(s => s[0]).Distinct().Order(StringComparer.Ordinal).ToList();
         var hint = nested.Count > 0 ? $" (its directories {string.Join(", ", nested)} hold checkpoints, but there is no {PodLayout.PodOptions})" : "";
-        return new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {archive.Path}{hint}");
+        return new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {archive.Path}{hint}{archive.PreCheckpointNote()}");
     }
 
     private PageSource Opened(CheckpointInput input, ArchiveRequest request, PagesPlan plan)

@@ -13,6 +13,21 @@ internal static class GoFlags
     public static uint Uint32(ParseResult parse, Option<string> option) =>
         parse.GetValue(option) is { } text ? (uint)(GoStrconv.ParseUint(text, 32, out var error) ?? throw Invalid(option, text, error!)) : 0;
 
+    /// <summary>
+    /// A repeatable list of <c>uint32</c> values, each occurrence comma-separated as pflag's slice flags read them
+    /// (<c>-p 1,2 -p 3</c>); empty when absent.
+    /// </summary>
+    public static IReadOnlyList<uint> Uint32List(ParseResult parse, Option<string[]> option)
+    {
+        var values = new List<uint>();
+        foreach (var text in parse.GetValue(option) ?? [])
+        {
+            foreach (var item in text.Split(','))
+                values.Add((uint)(GoStrconv.ParseUint(item, 32, out var error) ?? throw Invalid(option, text, error!)));
+        }
+        return values;
+    }
+
     /// <summary>An <c>int</c> flag (64 bits, as Go's int on 64-bit hosts); 0 when absent.</summary>
     public static long Int(ParseResult parse, Option<string> option) =>
         parse.GetValue(option) is { } text ? GoStrconv.ParseInt(text, 64, out var error) ?? throw Invalid(option, text, error!) : 0;

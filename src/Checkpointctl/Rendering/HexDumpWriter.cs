@@ -59,6 +59,24 @@ internal sealed class HexDumpWriter(Stream output, bool compact) : IMemorySink
 
     public void End() => Flush();
 
+    /// <summary>A line between rows (a mapping's heading with memparse's filters); rows after it never fold into earlier ones.</summary>
+    public void Section(string line)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
+        Reserve(bytes.Length);
+        if (bytes.Length > _buffer.Length)
+        {
+            Flush();
+            output.Write(bytes);
+        }
+        else
+        {
+            bytes.CopyTo(_buffer, _used);
+            _used += bytes.Length;
+        }
+        _hasPrevious = _starred = false;
+    }
+
     public void Flush()
     {
         output.Write(_buffer, 0, _used);

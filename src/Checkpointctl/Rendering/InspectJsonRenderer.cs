@@ -195,6 +195,7 @@ internal static class InspectJsonRenderer
             }
             w.EndArray();
         }
+        ForensicJsonRenderer.Write(w, i);
         w.EndObject();
     }
 

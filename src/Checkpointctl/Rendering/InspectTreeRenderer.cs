@@ -105,6 +105,7 @@ internal static class InspectTreeRenderer
                 node.Add($"Source: {m.Source}");
             }
         }
+        ForensicTreeRenderer.AddTo(root, i);
         return root;
     }
 
