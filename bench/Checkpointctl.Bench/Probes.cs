@@ -10,12 +10,12 @@ namespace Checkpointctl.Bench;
 /// <summary>Measurements against the core library and its building blocks.</summary>
 internal static class Probes
 {
-    /// <summary>Opens the archive exactly as <c>show</c> does and returns the bytes read from the file.</summary>
+    /// <summary>Opens the archive (or checkpoint image) exactly as <c>show</c> does and returns the bytes read from the file.</summary>
     public static long CountRead(string path, string command)
     {
         if (command == "inspect-all")
             return Inspection.Read(path, new InspectOptions { All = true }).BytesRead;
-        using var archive = CheckpointArchive.Open(path, CheckpointOverview.Request);
+        using var archive = new CheckpointInput(path).Open(CheckpointOverview.Request);
         _ = CheckpointOverview.FromArchive(archive);
         return archive.BytesRead.Bytes;
     }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Checkpointctl.Core;
 using Checkpointctl.Core.Analysis;
+using Checkpointctl.Core.Image;
 
 namespace Checkpointctl.Cli;
 
@@ -14,6 +16,8 @@ internal static class Buildah
     public static void Build(string checkpoint, string imageName, CliContext context)
     {
         CheckpointImage.CheckImageName(imageName);
+        if (CheckpointImageReader.IsImage(checkpoint))
+            throw new CheckpointException($"{checkpoint} is a checkpoint image: buildah adds only checkpoint archives; re-tag or convert it with --output");
         var image = CheckpointImage.Read(checkpoint);
         var container = Wrap("creating container failed", () => Run("from", "scratch")).Trim();
         try
@@ -32,6 +36,18 @@ internal static class Buildah
                 catch (BuildahException e)
                 {
                     context.Out.Write($"Error setting annotation {key}={value}: {e.Message.TrimEnd()}\n");
+                }
+            }
+            // The same keys as labels, as `build -o` writes them (a docker-archive copy keeps labels, not annotations).
+            foreach (var (key, value) in image.Annotations)
+            {
+                try
+                {
+                    Run("config", "--label", $"{key}={value}", container);
+                }
+                catch (BuildahException e)
+                {
+                    context.Out.Write($"Error setting label {key}={value}: {e.Message.TrimEnd()}\n");
                 }
             }
             var imageId = Wrap("committing container annotations failed", () => Run("commit", container, imageName)).Trim();

@@ -61,8 +61,15 @@ public sealed class BuildahTests : IDisposable
 
     private string[] Calls() => File.Exists(_log) ? File.ReadAllLines(_log) : [];
 
+    // Podman's keys (so Podman restores the image), then upstream's.
     private static readonly string[] Annotations =
     [
+        "io.podman.annotations.checkpoint.host.arch=amd64",
+        "io.podman.annotations.checkpoint.name=fx-simple",
+        "io.podman.annotations.checkpoint.rawImageName=localhost/fixture-busybox:latest",
+        "io.podman.annotations.checkpoint.rootfsImageID=71420537fe11ea5c4fab1918c8ee6f9cfba0a3324ece33a915b61da2f9f23e0d",
+        "io.podman.annotations.checkpoint.rootfsImageName=localhost/fixture-busybox:latest",
+        "io.podman.annotations.checkpoint.runtime.name=runc",
         "org.criu.checkpoint.container.name=fx-simple",
         "org.criu.checkpoint.engine.name=Podman",
         "org.criu.checkpoint.pod.name=",
@@ -84,6 +91,7 @@ public sealed class BuildahTests : IDisposable
             $"add working-container-1 {_checkpoint}",
             "config --os linux --arch amd64 working-container-1",
             .. Annotations.Select(a => $"config --annotation {a} working-container-1"),
+            .. Annotations.Select(a => $"config --label {a} working-container-1"),
             "commit working-container-1 localhost/ckpt:v1",
             "manifest rm localhost/ckpt:v1-manifest",
             "manifest create localhost/ckpt:v1-manifest 0123abcd",

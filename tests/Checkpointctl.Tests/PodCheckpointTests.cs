@@ -326,19 +326,65 @@ public class PodCheckpointTests
     }
 
     [Fact]
-    public void Containerd_checkpoint_images_in_a_manifest_are_recognised()
+    public void A_manifest_archive_that_is_a_containerd_checkpoint_image_reads_as_that_image()
     {
         using var dir = new ScratchDir();
         var pod = Path.Combine(dir.Path, "pod");
         Directory.CreateDirectory(pod);
-        const string id = "fx-ckpt-ctr";
-        File.Copy(Path.Combine(TestPaths.Fixtures, "images", "containerd", "fx-ckpt-ctr.tar"), Path.Combine(pod, PodFiles.ArchiveName(id)));
+        var image = Path.Combine(TestPaths.Fixtures, "images", "containerd", "fx-ckpt-ctr.tar");
+        const string id = "0d1f9e6b2a5c4e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+        File.Copy(image, Path.Combine(pod, PodFiles.ArchiveName(id)));
         PodFiles.WriteManifest(pod, new Dictionary<string, object>
         {
-            ["version"] = 2, ["sandboxId"] = "s", ["containers"] = new[] { new Dictionary<string, string> { ["name"] = "ctr", ["id"] = id, ["archive"] = PodFiles.ArchiveName(id) } },
+            ["version"] = 2, ["sandboxId"] = PodFiles.SandboxId,
+            ["containers"] = new[] { new Dictionary<string, string> { ["name"] = "fx-ckpt-ctr", ["id"] = id, ["archive"] = PodFiles.ArchiveName(id) } },
         });
-        Assert.Equal($"{Path.Combine(pod, PodFiles.ArchiveName(id))}: container ctr is a containerd checkpoint image; not supported yet",
-            CliRunner.AssertError(CliRunner.Run("show", pod)));
+        var member = Path.Combine(pod, PodFiles.ArchiveName(id));
+        foreach (string[] args in (string[][])[["inspect", "--all"], ["inspect", "--format", "json"], ["memparse"], ["memparse", "--pid", "1", "-s", "counter"]])
+        {
+            var expected = Normalized(CliRunner.Run([args[0], image, .. args[1..]]), image);
+            Assert.Equal(0, expected.ExitCode);
+            Assert.Equal(expected, Normalized(Normalized(CliRunner.Run([args[0], pod, "--container", "fx-ckpt-ctr", .. args[1..]]), member), pod));
+        }
+        Assert.Contains("└── Containers: 1\n", CliRunner.Run("inspect", pod).Stdout);
+    }
+
+    [Theory]
+    [InlineData("crio-tar")]
+    [InlineData("containerd-tar.gz")]
+    public void A_pod_image_holds_the_pod_in_its_layer(string packaging)
+    {
+        // CRI-O #9758 pushes a pod checkpoint as an image whose one layer is the generation-1 layout; build makes the same.
+        using var dir = new ScratchDir();
+        var (pod, containers) = Build(dir.Path, packaging);
+        var image = Path.Combine(dir.Path, "pod.oci.tar");
+        Assert.Equal(0, CliRunner.Run("build", pod, "localhost/demo-pod:checkpoint", "-o", image).ExitCode);
+        foreach (var (files, pid, original) in containers)
+        {
+            var p = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string[] args in (string[][])[["inspect", "--all"], ["memparse"], ["memparse", "--pid", p, "-s", "PATH="]])
+            {
+                var expected = Normalized(CliRunner.Run([args[0], original, .. args[1..]]), original);
+                var actual = Normalized(CliRunner.Run([args[0], image, "--container", files.Name, .. args[1..]]), image);
+                // inspect names the image it read the checkpoint from; the container's own tree is the same.
+                Assert.Equal(expected.Stdout, args[0] == "inspect" ? WithoutImageNode(actual.Stdout) : actual.Stdout);
+            }
+        }
+        Assert.Contains("Containers: 2", CliRunner.Run("inspect", image).Stdout);
+    }
+
+    // The "Checkpoint image" node inspect adds for a checkpoint read from an image.
+    private static string WithoutImageNode(string tree)
+    {
+        var lines = tree.Split('\n').ToList();
+        var start = lines.FindIndex(l => l.StartsWith("├── Checkpoint image", StringComparison.Ordinal));
+        if (start < 0)
+            return tree;
+        var end = start + 1;
+        while (end < lines.Count && lines[end].StartsWith("│   ", StringComparison.Ordinal))
+            end++;
+        lines.RemoveRange(start, end - start);
+        return string.Join('\n', lines);
     }
 
     [Fact]

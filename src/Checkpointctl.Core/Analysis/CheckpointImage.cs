@@ -67,7 +67,7 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
         var root = ProcessTree.Build(images);
         var platform = ToPlatform(images.Core(root.Pid).Mtype)
             ?? throw new InvalidCheckpointException($"core-{root.Pid}.img: unknown machine type {(int)images.Core(root.Pid).Mtype}");
-        return new CheckpointImage(CheckpointAnnotations.ForImage(info), platform, info.Checkpointed);
+        return new CheckpointImage(CheckpointAnnotations.ForImage(info, platform.Architecture), platform, info.Checkpointed);
     }
 
     // Runtimes create what a layer holds: no links or device nodes from an archive of unknown origin.

@@ -18,10 +18,13 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
     /// <summary>CRIU plugins and the AMD GPU images by kind (shown only when <see cref="GpuState.IsPresent"/>).</summary>
     public GpuState Gpu { get; init; } = new();
 
+    /// <summary>The checkpoint image the checkpoint was read from, or null for a plain checkpoint.</summary>
+    public ImageDescription? Image { get; init; }
+
     /// <exception cref="CheckpointException">The checkpoint cannot be read.</exception>
     public static CheckpointOverview Read(string path)
     {
-        using var archive = CheckpointArchive.Open(path, Request);
+        using var archive = new CheckpointInput(path).Open(Request);
         return FromArchive(archive);
     }
 
@@ -31,5 +34,5 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
         CheckpointSet.Read(input, Request, PagesPlan.None, null, root => FromArchive(root.Pages.Archive) with { Path = input.Path });
 
     public static CheckpointOverview FromArchive(CheckpointArchive archive) =>
-        new(archive.Path, ContainerInfo.Read(archive), archive.Sizes) { Gpu = GpuState.Read(new CriuImages(archive)) };
+        new(archive.Path, ContainerInfo.Read(archive), archive.Sizes) { Gpu = GpuState.Read(new CriuImages(archive)), Image = archive.Image };
 }

@@ -40,6 +40,9 @@ public sealed class Inspection
     public required ContainerInfo Container { get; init; }
     public required CheckpointSizes Sizes { get; init; }
     public required InspectOptions Options { get; init; }
+
+    /// <summary>The checkpoint image the checkpoint was read from, or null for a plain checkpoint.</summary>
+    public ImageDescription? Image { get; init; }
     public DumpStatsEntry? Stats { get; init; }
     public ProcessView? ProcessTree { get; init; }
     public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
@@ -106,7 +109,9 @@ public sealed class Inspection
         logs?.Complete(archive);
         var container = ContainerInfo.Read(archive, withNetwork: true);
         var images = new CriuImages(pages, parents);
-        var stats = options.Stats ? ReadStats(archive) : null;
+        // containerd's checkpoint image has no CRIU statistics: --all shows none rather than failing (--stats still asks).
+        var noStats = options.All && archive.Image is { IsContainerdCheckpoint: true } && !archive.Contains(ArchiveLayout.StatsDump);
+        var stats = options.Stats && !noStats ? ReadStats(archive) : null;
         var gpu = Wrap("failed to get GPU state: ", () => GpuState.Read(images, gpuHeaders));
         ProcessNode? root = null;
         if (options.NeedsProcesses && !(options.OptionalProcessTree && !images.Has("pstree.img")))
@@ -148,6 +153,7 @@ public sealed class Inspection
             Container = container,
             Sizes = archive.Sizes,
             Options = options,
+            Image = archive.Image,
             Stats = stats,
             ProcessTree = tree,
             Files = files,

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Image;
 using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
@@ -44,8 +45,8 @@ public static class OciImageArchive
         tar.Directory("blobs/sha256/");
         tar.File("oci-layout", """{"imageLayoutVersion":"1.0.0"}"""u8);
         var sink = tar.BeginBlob();
-        var (image, mediaType, diffId) = Directory.Exists(checkpointPath)
-            ? LayerFromDirectory(checkpointPath, sink)
+        var (image, mediaType, diffId) = CheckpointImageReader.IsImage(checkpointPath) ? LayerFromImage(checkpointPath, sink)
+            : Directory.Exists(checkpointPath) ? LayerFromDirectory(checkpointPath, sink)
             : LayerFromArchive(checkpointPath, sink);
         var layer = tar.EndBlob(sink, mediaType);
         var config = tar.Blob(ConfigMediaType, Json(w => WriteConfig(w, image, diffId)));
@@ -73,6 +74,46 @@ public static class OciImageArchive
             throw new CheckpointException(SystemErrors.Describe("open", path, e), e);
         }
         using var _ = file;
+        return LayerFromStream(path, file, sink);
+    }
+
+    // A checkpoint image: its layer copied as it is (re-tag), or containerd's checkpoint as a container archive
+    // (convert); the annotations are made anew from the checkpoint, over those the image had.
+    private static (CheckpointImage, string MediaType, string DiffId) LayerFromImage(string path, BlobSink sink)
+    {
+        var (files, resolved) = CheckpointImageReader.Resolve(path);
+        using var _ = files;
+        var (image, mediaType, diffId) = resolved.Description.IsContainerdCheckpoint
+            ? LayerFromContainerd(files, resolved, sink)
+            : LayerFromStream(path, new RandomAccessStream(files.Open(resolved.CheckpointBlob)), sink);
+        if (resolved.Description.IsContainerdCheckpoint)
+            return (image, mediaType, diffId);
+        var merged = resolved.Description.Annotations.Where(a => a.Key is not (ImageLayout.RefNameAnnotation or ImageLayout.ContainerdImageNameAnnotation))
+            .Concat(image.Annotations).GroupBy(a => a.Key, StringComparer.Ordinal).Select(g => g.Last())
+            .OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        return (image with { Annotations = merged }, mediaType, diffId);
+    }
+
+    // containerd's checkpoint image as the container archive its CRI makes of it: checkpoint/, spec.dump,
+    // rootfs-diff.tar, and a config.dump of what the image records (base image, runtime).
+    private static (CheckpointImage, string MediaType, string DiffId) LayerFromContainerd(ImageFiles files, ResolvedImage resolved, BlobSink sink)
+    {
+        using var archive = CheckpointRootOpener.Open(files, resolved, CheckpointImage.Request);
+        var image = CheckpointImage.FromArchive(archive);
+        var config = Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("rootfsImageName", resolved.Description.BaseImage);
+            w.WriteString("runtime", resolved.Description.Runtime);
+            w.WriteEndObject();
+        });
+        WriteLayer(archive, files.Path, sink, (ArchiveLayout.ConfigDump, config));
+        return (image, LayerMediaType, sink.Digest);
+    }
+
+    // The bytes of an archive (or an image's layer) become the layer; see LayerFromArchive.
+    private static (CheckpointImage, string MediaType, string DiffId) LayerFromStream(string path, Stream file, BlobSink sink)
+    {
         Span<byte> head = stackalloc byte[Compression.MagicLength];
         var kind = Compression.Detect(head[..file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)]);
         file.Position = 0;
@@ -110,10 +151,19 @@ public static class OciImageArchive
     {
         var image = CheckpointImage.Read(path);
         using var archive = CheckpointArchive.Open(path, new ArchiveRequest { RequireCheckpointDirectory = false });
+        WriteLayer(archive, path, sink);
+        return (image, LayerMediaType, sink.Digest);
+    }
+
+    // The archive's files (read in place), and any extra ones, as a fresh tar in name order.
+    private static void WriteLayer(CheckpointArchive archive, string path, BlobSink sink, params (string Name, byte[] Data)[] extra)
+    {
+        var members = archive.Members.Select(m => (m.Name, Data: archive.TryOpenRandomAccess(m.Name)!))
+            .Concat(extra.Select(e => (e.Name, Data: RandomAccessData.FromMemory(e.Data))));
         using (var writer = new TarWriter(sink, TarEntryFormat.Gnu, leaveOpen: true))
         {
             var directories = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var member in archive.Members.OrderBy(m => m.Name, StringComparer.Ordinal))
+            foreach (var member in members.OrderBy(m => m.Name, StringComparer.Ordinal))
             {
                 for (var slash = member.Name.IndexOf('/'); slash > 0; slash = member.Name.IndexOf('/', slash + 1))
                 {
@@ -123,11 +173,10 @@ public static class OciImageArchive
                             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute));
                 }
                 var entry = Entry(TarEntryType.RegularFile, member.Name, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-                entry.DataStream = new RandomAccessStream(archive.TryOpenRandomAccess(member.Name)!);
+                entry.DataStream = new RandomAccessStream(member.Data);
                 Guarded(path, () => writer.WriteEntry(entry));
             }
         }
-        return (image, LayerMediaType, sink.Digest);
     }
 
     private static GnuTarEntry Entry(TarEntryType type, string name, UnixFileMode mode) => new(type, name)
@@ -179,7 +228,13 @@ public static class OciImageArchive
         if (image.Platform.Variant != null)
             w.WriteString("variant", image.Platform.Variant);
         w.WriteString("os", image.Platform.Os);
+        // The annotations again as labels: a docker-archive copy (which drops manifest annotations) still says what it
+        // is, and images with other annotations get other IDs.
         w.WriteStartObject("config");
+        w.WriteStartObject("Labels");
+        foreach (var (key, value) in image.Annotations)
+            w.WriteString(key, value);
+        w.WriteEndObject();
         w.WriteEndObject();
         w.WriteStartObject("rootfs");
         w.WriteString("type", "layers");

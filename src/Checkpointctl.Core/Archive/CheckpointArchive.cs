@@ -22,6 +22,7 @@ public sealed class CheckpointArchive : IDisposable
     private long _heldBytes;
     private CheckpointArchive? _viewOf;
     private string _viewRoot = "";
+    private string _memberPrefix = "";
 
     private CheckpointArchive(string path, ArchiveRequest request, CompressionKind compression)
     {
@@ -49,6 +50,9 @@ public sealed class CheckpointArchive : IDisposable
     /// <c>checkpoint/</c> and there is no container metadata (config.dump, spec.dump).
     /// </summary>
     public bool IsBareImageDirectory { get; private set; }
+
+    /// <summary>The checkpoint image this checkpoint was read from (set by the image reader), or null for a plain checkpoint.</summary>
+    public ImageDescription? Image { get; internal set; }
 
     /// <summary>True when members can be read at any offset (plain tar file, directory), false when only streamed.</summary>
     public bool SupportsRandomAccess { get; private set; }
@@ -131,6 +135,7 @@ public sealed class CheckpointArchive : IDisposable
         var (source, root) = (_viewOf!, _viewRoot);
         IsIndexComplete = source.IsIndexComplete;
         SupportsRandomAccess = source.SupportsRandomAccess;
+        Image = source.Image;
         _members.Clear();
         foreach (var member in source._members.Values.Where(m => m.Name.StartsWith(root, StringComparison.Ordinal)))
         {
@@ -190,11 +195,65 @@ public sealed class CheckpointArchive : IDisposable
     }
 
     /// <summary>Reads a checkpoint archive from a stream (seekable or not); the stream is disposed with the archive.</summary>
-    public static CheckpointArchive Read(string displayPath, Stream stream, ArchiveRequest request) => Read(displayPath, stream, request, null);
+    public static CheckpointArchive Read(string displayPath, Stream stream, ArchiveRequest request) => Read(displayPath, stream, request, handle: null);
 
-    private static CheckpointArchive Read(string path, Stream stream, ArchiveRequest request, SafeFileHandle? handle)
+    /// <summary>A checkpoint tar inside a packaging (an image layer), presented as <paramref name="layout"/> says; read from a stream.</summary>
+    internal static CheckpointArchive Read(string displayPath, Stream stream, ArchiveRequest request, RootLayout layout) =>
+        Read(displayPath, stream, request, null, layout);
+
+    /// <summary>
+    /// A plain checkpoint tar inside a packaging (an uncompressed image layer), indexed by its headers and read in place;
+    /// reads are counted by <paramref name="tar"/>, not here.
+    /// </summary>
+    internal static CheckpointArchive ReadInPlace(string displayPath, RandomAccessData tar, ArchiveRequest request, RootLayout layout)
+    {
+        var archive = new CheckpointArchive(displayPath, request, CompressionKind.None);
+        try
+        {
+            archive.Apply(layout);
+            archive.IndexSeekable(new RandomAccessStream(tar), null, tar);
+            archive.CheckCheckpointDirectory();
+            return archive;
+        }
+        catch
+        {
+            archive.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A member that is not in the tar (e.g. containerd's checkpoint config as spec.dump), served in place.</summary>
+    internal void AddMember(string name, RandomAccessData data)
+    {
+        var member = new ArchiveMember(name, data.Length);
+        _members.Remove(name);
+        _members[name] = member;
+        _allRegular.Add(member);
+        _held.Remove(name);
+        _randomAccess[name] = () => data;
+        HasCheckpointDirectory |= name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>Keeps <paramref name="resource"/> (e.g. the image file a layer is read from) open as long as this archive.</summary>
+    internal void Own(IDisposable resource)
+    {
+        lock (_owned)
+            _owned.Add(resource);
+    }
+
+    private void Apply(RootLayout? layout)
+    {
+        if (layout == null)
+            return;
+        _memberPrefix = layout.MemberPrefix;
+        foreach (var (name, data) in layout.Extra)
+            AddMember(name, data);
+    }
+
+    private static CheckpointArchive Read(string path, Stream stream, ArchiveRequest request, SafeFileHandle? handle, RootLayout? layout = null)
     {
         var archive = new CheckpointArchive(path, request, CompressionKind.None);
+        archive.Apply(layout);
         var counted = new CountingStream(stream, archive.BytesRead);
         archive._owned.Add(counted);
         var head = new byte[Archive.Compression.MagicLength];
@@ -234,7 +293,7 @@ public sealed class CheckpointArchive : IDisposable
     }
 
     // Plain tar on a seekable stream: read headers only, remember where each member's data is.
-    private void IndexSeekable(Stream stream, SafeFileHandle? handle)
+    private void IndexSeekable(Stream stream, SafeFileHandle? handle, RandomAccessData? inPlace = null)
     {
         SupportsRandomAccess = true;
         var check = new TarHeaderCheckStream(stream);
@@ -248,8 +307,8 @@ public sealed class CheckpointArchive : IDisposable
             var length = member.Size;
             if (start < 0 || length > stream.Length - start)
                 throw ArchiveErrors.UnexpectedEof(Path);
-            _randomAccess[member.Name] = handle != null
-                ? () => new FileSegmentData(handle, start, length, BytesRead)
+            _randomAccess[member.Name] = inPlace != null ? () => inPlace.Slice(start, length)
+                : handle != null ? () => new FileSegmentData(handle, start, length, BytesRead)
                 : () => new StreamSegmentData(stream, start, length, BytesRead);
             if (_request.ConsumerFor(member.Name) is { } consumer)
                 consumer.Consume(member, new RandomAccessStream(_randomAccess[member.Name]()), this);
@@ -294,6 +353,8 @@ public sealed class CheckpointArchive : IDisposable
             return null;
         var name = MemberName.Normalize(entry.Name)
             ?? throw new InvalidCheckpointException($"{Path}: unsafe member name in archive: \"{Printable(entry.Name)}\"");
+        if (_memberPrefix.Length > 0 && name.Length > 0 && name != ArchiveLayout.StatsDump)
+            name = _memberPrefix + name;
         if (name == ArchiveLayout.CheckpointDirectory || name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal))
             HasCheckpointDirectory |= entry.EntryType == TarEntryType.Directory || name.Length > ArchiveLayout.CheckpointDirectory.Length;
         if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))

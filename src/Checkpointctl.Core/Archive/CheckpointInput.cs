@@ -1,3 +1,5 @@
+using Checkpointctl.Core.Image;
+
 namespace Checkpointctl.Core.Archive;
 
 /// <summary>
@@ -9,7 +11,11 @@ public sealed record CheckpointInput(string Path, Func<Stream>? OpenStream = nul
 {
     public static implicit operator CheckpointInput(string path) => new(path);
 
-    /// <summary>One pass over the input for <paramref name="request"/>.</summary>
-    public CheckpointArchive Open(ArchiveRequest request) =>
-        OpenStream == null ? CheckpointArchive.Open(Path, request) : CheckpointArchive.Read(Path, OpenStream(), request);
+    /// <summary>
+    /// One pass over the input for <paramref name="request"/>. The one place that decides what the input is: a
+    /// checkpoint image (its packaging reader hands back the checkpoint root) or a checkpoint archive or directory.
+    /// </summary>
+    public CheckpointArchive Open(ArchiveRequest request) => OpenStream == null
+        ? CheckpointImageReader.TryOpen(Path, request) ?? CheckpointArchive.Open(Path, request)
+        : CheckpointImageReader.Read(Path, OpenStream(), request);
 }

@@ -30,6 +30,31 @@ public abstract class RandomAccessData
 
     public static RandomAccessData FromMemory(ReadOnlyMemory<byte> bytes) => new MemoryData(bytes);
 
+    /// <summary>The bytes <paramref name="offset"/> to <paramref name="offset"/> + <paramref name="length"/> (a member of a tar read in place).</summary>
+    public RandomAccessData Slice(long offset, long length)
+    {
+        if (offset < 0 || length < 0 || offset > Length || length > Length - offset)
+            throw new InvalidCheckpointException($"a window of {length} bytes at offset {offset} is past the end ({Length} bytes)");
+        return new SliceData(this, offset, length);
+    }
+
+    /// <summary>The same bytes, read without adding to any read counter (when a reader above counts them itself).</summary>
+    internal virtual RandomAccessData Uncounted() => this;
+
+    private sealed class SliceData(RandomAccessData inner, long start, long length) : RandomAccessData
+    {
+        public override long Length => length;
+
+        public override int ReadAt(long offset, Span<byte> destination)
+        {
+            if (offset >= length)
+                return 0;
+            return inner.ReadAt(start + offset, destination[..(int)Math.Min(destination.Length, length - offset)]);
+        }
+
+        internal override RandomAccessData Uncounted() => new SliceData(inner.Uncounted(), start, length);
+    }
+
     private sealed class MemoryData(ReadOnlyMemory<byte> bytes) : RandomAccessData
     {
         public override long Length => bytes.Length;
@@ -59,6 +84,8 @@ internal sealed class FileSegmentData(SafeFileHandle handle, long start, long le
         counter.Add(n);
         return n;
     }
+
+    internal override RandomAccessData Uncounted() => new FileSegmentData(handle, start, length, new ReadCounter());
 }
 
 /// <summary>A window of a seekable stream that is not a file (tests, embedding programs).</summary>
@@ -79,14 +106,27 @@ internal sealed class StreamSegmentData(Stream stream, long start, long length, 
             return n;
         }
     }
+
+    internal override RandomAccessData Uncounted() => new StreamSegmentData(stream, start, length, new ReadCounter());
 }
 
 /// <summary>Counts the bytes read from an archive file, so tools and benchmarks can prove how little was read.</summary>
 public sealed class ReadCounter
 {
     private long _bytes;
-    public long Bytes => Interlocked.Read(ref _bytes);
+    private ReadCounter[] _included = [];
+
+    /// <summary>Bytes counted here and by every included counter.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes) + _included.Sum(c => c.Bytes);
+
     public void Add(long n) => Interlocked.Add(ref _bytes, n);
+
+    /// <summary>Counts <paramref name="other"/>'s bytes here too (an image's own reads under the checkpoint read from it).</summary>
+    public void Include(ReadCounter other)
+    {
+        if (other != this)
+            _included = [.. _included, other];
+    }
 }
 
 /// <summary>Passes reads through and counts them.</summary>

@@ -28,12 +28,21 @@ public static class CheckpointAnnotations
     public const string DistributionName = "org.criu.checkpoint.distribution.name";
     public const string DistributionVersion = "org.criu.checkpoint.distribution.version";
 
+    /// <summary>Podman's keys (Podman 4.3 and later, <c>libpod/define/annotations.go</c>); Podman restores an image that has <c>runtime.name</c>.</summary>
+    public const string PodmanPrefix = "io.podman.annotations.checkpoint.";
+
+    /// <summary>CRI-O's keys (<c>internal/annotations/checkpoint.go</c>); CRI-O restores an image that has <c>name</c>.</summary>
+    public const string CrioPrefix = "io.kubernetes.cri-o.annotations.checkpoint.";
+
     /// <summary>
-    /// The annotations <c>build</c> writes (upstream's eight, even when empty), sorted by key; upstream writes them in
-    /// Go map order.
+    /// The annotations <c>build</c> writes, sorted by key: upstream's eight <c>org.criu.checkpoint.*</c> keys (even when
+    /// empty; containerd reads them from the index), and the keys the checkpoint's own engine reads to accept an image
+    /// as a checkpoint: Podman's set for a Podman checkpoint, CRI-O's for a CRI-O one. Upstream writes only the eight,
+    /// so neither Podman nor CRI-O restores its images.
     /// </summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> ForImage(ContainerInfo info) =>
-        new Dictionary<string, string>
+    public static IReadOnlyList<KeyValuePair<string, string>> ForImage(ContainerInfo info, string architecture)
+    {
+        var annotations = new Dictionary<string, string>
         {
             [EngineName] = info.EngineName,
             [ContainerName] = info.Name,
@@ -43,5 +52,24 @@ public static class CheckpointAnnotations
             [RootfsImageName] = info.Config.RootfsImageName,
             [RootfsImageId] = info.Config.RootfsImageRef,
             [RuntimeName] = info.Config.Runtime,
-        }.OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        };
+        switch (info.Engine)
+        {
+            case ContainerEngine.Podman:
+                annotations[PodmanPrefix + "name"] = info.Name;
+                annotations[PodmanPrefix + "rawImageName"] = info.Config.RawImageName;
+                annotations[PodmanPrefix + "rootfsImageID"] = info.Config.RootfsImageId;
+                annotations[PodmanPrefix + "rootfsImageName"] = info.Config.RootfsImageName;
+                annotations[PodmanPrefix + "runtime.name"] = info.Config.Runtime;
+                annotations[PodmanPrefix + "host.arch"] = architecture;
+                break;
+            case ContainerEngine.CriO:
+                annotations[CrioPrefix + "name"] = info.Name;
+                annotations[CrioPrefix + "rawImageName"] = info.Config.RootfsImage;
+                annotations[CrioPrefix + "rootfsImageID"] = info.Config.RootfsImageRef;
+                annotations[CrioPrefix + "rootfsImageName"] = info.Config.RootfsImageName;
+                break;
+        }
+        return annotations.OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+    }
 }

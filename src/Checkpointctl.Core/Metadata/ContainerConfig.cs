@@ -10,6 +10,12 @@ public sealed class ContainerConfig
     [JsonPropertyName("rootfsImage")] public string RootfsImage { get; set; } = "";
     [JsonPropertyName("rootfsImageRef")] public string RootfsImageRef { get; set; } = "";
     [JsonPropertyName("rootfsImageName")] public string RootfsImageName { get; set; } = "";
+
+    /// <summary>Podman: the image name as the user gave it.</summary>
+    [JsonPropertyName("RawImageName")] public string RawImageName { get; set; } = "";
+
+    /// <summary>Podman: the rootfs image's ID (upstream reads only <c>rootfsImageRef</c>, which Podman does not write).</summary>
+    [JsonPropertyName("rootfsImageID")] public string RootfsImageId { get; set; } = "";
     [JsonPropertyName("runtime")] public string Runtime { get; set; } = "";
     [JsonPropertyName("createdTime")] public string? CreatedTime { get; set; }
     [JsonPropertyName("checkpointedTime")] public string? CheckpointedTime { get; set; }

@@ -73,7 +73,8 @@ public sealed class ContainerInfo
     {
         if (archive.IsBareImageDirectory)
             return new ContainerInfo { Engine = ContainerEngine.Criu, Config = new ContainerConfig(), Spec = new SpecDump(), Name = "", Created = "" };
-        var config = JsonInput.Deserialize(Require(archive, ArchiveLayout.ConfigDump).Span, MetadataJsonContext.Default.ContainerConfig, ArchiveLayout.ConfigDump);
+        var config = ContainerdImageConfig(archive)
+            ?? JsonInput.Deserialize(Require(archive, ArchiveLayout.ConfigDump).Span, MetadataJsonContext.Default.ContainerConfig, ArchiveLayout.ConfigDump);
         var spec = JsonInput.Deserialize(Require(archive, ArchiveLayout.SpecDump).Span, MetadataJsonContext.Default.SpecDump, ArchiveLayout.SpecDump);
         var created = ParseTime(config.CreatedTime);
         var checkpointed = ParseTime(config.CheckpointedTime);
@@ -123,6 +124,13 @@ public sealed class ContainerInfo
                 };
         }
     }
+
+    // containerd's checkpoint image has no config.dump (its CRI writes one only when it converts the image to an
+    // archive): what it records of the container (base image, runtime) comes from the image.
+    private static ContainerConfig? ContainerdImageConfig(CheckpointArchive archive) =>
+        archive.Image is { IsContainerdCheckpoint: true } image && !archive.Contains(ArchiveLayout.ConfigDump)
+            ? new ContainerConfig { RootfsImageName = image.BaseImage, Runtime = image.Runtime }
+            : null;
 
     private static ReadOnlyMemory<byte> Require(CheckpointArchive archive, string name) =>
         archive.TryGetBytes(name) ?? throw new MissingCheckpointDataException($"open {name}: no such file or directory");

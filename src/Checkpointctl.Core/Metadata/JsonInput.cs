@@ -27,7 +27,8 @@ internal static partial class JsonInput
     {
         if (json.Trim(" \t\r\n"u8).IsEmpty || e.Message.Contains("end of the JSON payload", StringComparison.Ordinal)
             || e.Message.Contains("does not contain any JSON tokens", StringComparison.Ordinal)
-            || e.Message.Contains("Expected depth to be zero", StringComparison.Ordinal))
+            || e.Message.Contains("Expected depth to be zero", StringComparison.Ordinal)
+            || e.Message.Contains("reached end of data", StringComparison.Ordinal))
             return "unexpected end of JSON input";
         if (e.Message == "null")
             return "JSON value is null";

@@ -118,16 +118,12 @@ public sealed class CheckpointSet : IDisposable
         _roots = [new CheckpointRoot(null, Opened(input, request, plan))];
     }
 
-    // A generation-2 container's archive: a container archive, or (containerd) a checkpoint image.
+    // A generation-2 container's archive: a container archive, or (containerd) a checkpoint image, which the input's
+    // image reader hands back as its checkpoint root.
     private CheckpointRoot OpenMember(PodContainer container, string file, ArchiveRequest request, PagesPlan plan)
     {
-        var pages = Opened(new CheckpointInput(file), Relaxed(request), plan);
-        var archive = pages.Archive;
-        if (!archive.HasCheckpointDirectory && archive.Contains("oci-layout") && archive.Contains("index.json"))
-            throw new InvalidCheckpointException($"{file}: container {container.Name} is a containerd checkpoint image; not supported yet");
-        if (request.RequireCheckpointDirectory && !archive.HasCheckpointDirectory)
-            throw new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {file}");
-        if (PodReader.ContainerId(archive) is { Length: > 0 } id && id != container.Id)
+        var pages = Opened(new CheckpointInput(file), WithConfig(request), plan);
+        if (PodReader.ContainerId(pages.Archive) is { Length: > 0 } id && id != container.Id)
             throw new InvalidCheckpointException($"{file}: holds container {id}, but {PodLayout.Manifest} gives {container.Id} for container {container.Name}");
         return new CheckpointRoot(container, pages);
     }
@@ -224,9 +220,6 @@ public sealed class CheckpointSet : IDisposable
 
     private static MissingCheckpointDataException MissingCheckpointDirectory(CheckpointArchive archive)
     {
-        // A checkpoint image (an OCI layout, e.g. a CRI-O pod image holding a generation-1 pod in its layer).
-        if (archive.Contains("oci-layout") && archive.Contains("index.json"))
-            return new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {archive.Path} (an OCI image layout: checkpoint images are not supported yet)");
         var nested = archive.Members.Select(m => m.Name.Split('/')).Where(s => s.Length > 2 && s[1] == ArchiveLayout.CheckpointDirectory)
             .Select(s => s[0]).Distinct().Order(StringComparer.Ordinal).ToList();
         var hint = nested.Count > 0 ? $" (its directories {string.Join(", ", nested)} hold checkpoints, but there is no {PodLayout.PodOptions})" : "";
@@ -273,15 +266,14 @@ public sealed class CheckpointSet : IDisposable
             : plan.Patterns.Any(p => p.Matches(name)) || (plan.Patterns.Any(p => Nested(p).Matches(name)) && named(name[..name.IndexOf('/')]));
     }
 
-    // A gen-2 member archive may be a containerd image: no checkpoint/ required until it is sniffed; its config.dump says
-    // whose checkpoint it is.
-    private static ArchiveRequest Relaxed(ArchiveRequest request) => new()
+    // A gen-2 member archive's config.dump says whose checkpoint it is (a containerd checkpoint image has none).
+    private static ArchiveRequest WithConfig(ArchiveRequest request) => new()
     {
         Hold = [.. request.Hold, ArchiveLayout.ConfigDump],
         Consumers = request.Consumers,
         NeedIndex = request.NeedIndex,
-        RequireCheckpointDirectory = false,
-        IsComplete = request.IsSatisfiedBy,
+        RequireCheckpointDirectory = request.RequireCheckpointDirectory,
+        IsComplete = request.IsComplete,
         MaxMemberBytes = request.MaxMemberBytes,
         MaxHeldBytes = request.MaxHeldBytes,
     };

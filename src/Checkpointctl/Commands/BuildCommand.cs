@@ -22,7 +22,11 @@ internal sealed class BuildCommand : CliCommand
         The 'build' command converts a container checkpoint archive into an OCI-compatible image.
         Metadata from the checkpoint archive is extracted and applied as OCI image annotations.
         Without --output the image is stored in local container storage with buildah; with --output it is
-        written, without buildah, to a file in OCI archive format.
+        written, without buildah, to a file in OCI archive format. The annotations each runtime reads to
+        restore the image (Podman's, CRI-O's, and containerd's org.criu.checkpoint.*) are also written as
+        image labels. With --output the input may also be a checkpoint image (OCI archive, OCI directory,
+        docker-archive or containerd checkpoint image): it is re-tagged, or converted to an image that holds
+        the checkpoint archive.
         Example:
           checkpointctl build checkpoint.tar quay.io/foo/bar:latest
           buildah push quay.io/foo/bar:latest

@@ -95,6 +95,8 @@ internal static class InspectJsonRenderer
             }
             w.EndArray();
         }
+        if (i.Image != null)
+            ImageRenderer.Write(w, i.Image);
         w.Name("checkpoint_size");
         w.BeginObject();
         w.OptionalProperty("total_size", (ulong)i.Sizes.CheckpointSize);

@@ -67,6 +67,8 @@ internal static class InspectTreeRenderer
         if (!c.Checkpointed.IsZero)
             root.Add($"Checkpointed: {c.Checkpointed.ToRfc3339()}");
         root.Add($"Engine: {c.EngineName}");
+        if (i.Image != null)
+            ImageRenderer.AddTo(root, i.Image);
         AddNetwork(root, c);
         var size = root.Add($"Checkpoint size: {Units.Bytes(i.Sizes.CheckpointSize)}");
         if (i.Sizes.MemoryPagesSize != 0)

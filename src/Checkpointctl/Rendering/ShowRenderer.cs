@@ -49,17 +49,19 @@ internal static class ShowRenderer
         var withDiff = rows.Count != 1 || rows[0].Overview.Sizes.RootFsDiffSize != 0;
         // Not upstream's: a last GPU column, only when a checkpoint has GPU state.
         var withGpu = rows.Any(r => r.Overview.Gpu.IsPresent);
+        // Not upstream's either: the checkpoint image's name and digest, only when a checkpoint was read from an image.
+        var withImage = rows.Any(r => r.Overview.Image != null);
         var withPod = rows.Any(r => r.Pod != null);
         string[] headers = ["CONTAINER", "IMAGE", "ID", "RUNTIME", "CREATED", "ENGINE", "CHKPT SIZE"];
         var table = new TabTable([.. withPod ? ["POD"] : Array.Empty<string>(), .. headers, .. withDiff ? ["ROOT FS DIFF SIZE"] : Array.Empty<string>(),
-                                  .. withGpu ? ["GPU"] : Array.Empty<string>()]);
+                                  .. withGpu ? ["GPU"] : Array.Empty<string>(), .. withImage ? ImageRenderer.ShowHeaders : Array.Empty<string>()]);
         foreach (var (pod, o) in rows)
         {
             var c = o.Container;
             var id = c.Config.Id.Length > 12 ? c.Config.Id[..12] : c.Config.Id;
             string[] row = [c.Name, c.Config.RootfsImageName, id, c.Config.Runtime, c.Created, c.EngineName, Units.Bytes(o.Sizes.CheckpointSize)];
             table.AddRow([.. withPod ? [pod ?? ""] : Array.Empty<string>(), .. row, .. withDiff ? [Units.Bytes(o.Sizes.RootFsDiffSize)] : Array.Empty<string>(),
-                          .. withGpu ? [GpuRenderer.Cell(o.Gpu)] : Array.Empty<string>()]);
+                          .. withGpu ? [GpuRenderer.Cell(o.Gpu)] : Array.Empty<string>(), .. withImage ? ImageRenderer.ShowCells(o.Image) : Array.Empty<string>()]);
         }
         return table;
     }
