@@ -3,6 +3,7 @@ using Checkpointctl.Bench;
 // checkpointctl-bench: builds large benchmark archives and measures what the core library reads.
 //   gen        --fixture TAR --mib N --pid P --out DIR   big.tar, big.tar.gz, big.tar.zst with N MiB extra pages
 //   gen-pages  --criu DIR --mib N --out DIR             flat, LZ4 per-page/region and two-level chain image directories
+//   gen-pod    --archive TAR --containers N --out DIR   c1.tar…, a CRI-O pod tar of them and a generation-2 manifest
 //   count-read --archive PATH [--command show|inspect-all] bytes that command reads from PATH
 //   decompress --archive PATH [--buffer BYTES]           decompress only (ZstdSharp / GZipStream) to nowhere
 //   tar-scan   --archive PATH [--buffer BYTES]           TarReader over the decompressor, optional BufferedStream
@@ -22,6 +23,9 @@ try
             return 0;
         case "gen-pages":
             PagesGenerator.Run(options.Require("criu"), int.Parse(options.Get("mib", "1024")), options.Get("out", "."));
+            return 0;
+        case "gen-pod":
+            PodGenerator.Run(options.Require("archive"), int.Parse(options.Get("containers", "2")), options.Get("out", "."));
             return 0;
         case "count-read":
             Console.WriteLine($"bytes_read={Probes.CountRead(options.Require("archive"), options.Get("command", "show"))}");

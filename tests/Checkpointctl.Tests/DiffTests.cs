@@ -542,7 +542,7 @@ public class DiffTests
         Assert.Contains("  diff        Show changes between two container checkpoints\n", help);
         var diffHelp = CliRunner.Run("diff", "--help").Stdout;
         Assert.Contains("Usage:\n  checkpointctl diff <checkpointA> <checkpointB> [flags]\n", diffHelp);
-        Assert.Contains("      --show-unchanged   Show entries that are identical between the two checkpoints\n", diffHelp);
+        Assert.Contains("      --show-unchanged      Show entries that are identical between the two checkpoints\n", diffHelp);
     }
 
     // --- helpers ----------------------------------------------------------------------------------------------------

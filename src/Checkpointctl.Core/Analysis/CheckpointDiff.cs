@@ -134,11 +134,13 @@ public sealed class CheckpointDiff
         return Compare(a, b, options);
     }
 
-    private static Inspection Load(string path, InspectOptions options, string which)
+    private static Inspection Load(string path, InspectOptions options, string which) => Load(which, () => Inspection.Read(path, options));
+
+    internal static T Load<T>(string which, Func<T> read)
     {
         try
         {
-            return Inspection.Read(path, options);
+            return read();
         }
         catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
         {
@@ -148,9 +150,12 @@ public sealed class CheckpointDiff
 
     /// <summary>Compares two inspections of the same container.</summary>
     /// <exception cref="DifferentContainersException">The container IDs differ.</exception>
-    public static CheckpointDiff Compare(Inspection a, Inspection b, DiffOptions options)
+    public static CheckpointDiff Compare(Inspection a, Inspection b, DiffOptions options) => Compare(a, b, options, sameContainer: true);
+
+    /// <summary>Compares two inspections; <paramref name="sameContainer"/> false for containers paired by name (a pod's).</summary>
+    internal static CheckpointDiff Compare(Inspection a, Inspection b, DiffOptions options, bool sameContainer)
     {
-        if (a.Container.Config.Id != b.Container.Config.Id)
+        if (sameContainer && a.Container.Config.Id != b.Container.Config.Id)
         {
             throw new DifferentContainersException(
                 $"checkpoints are from different containers:\n  A: {a.Container.Name} ({a.Container.Config.Id})\n  B: {b.Container.Name} ({b.Container.Config.Id})");

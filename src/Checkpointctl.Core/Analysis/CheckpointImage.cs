@@ -3,6 +3,7 @@ using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Criu.Images;
 using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -25,18 +26,39 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
     /// <exception cref="CheckpointException">The checkpoint cannot be read or is not a usable checkpoint.</exception>
     public static CheckpointImage Read(string path)
     {
-        using var archive = new CheckpointInput(path).Open(Request);
-        return FromArchive(archive);
+        using var set = CheckpointSet.Open(path, Request, PagesPlan.None);
+        return FromSet(set);
+    }
+
+    /// <summary>
+    /// A container checkpoint, or a pod checkpoint whose every container is checked as one. A pod's image carries the
+    /// pod's annotations (its <c>org.criu.checkpoint.*</c> keys, as CRI-O's pod images do; else the pod's name, namespace,
+    /// UID and engine), the platform its containers share and the latest time one was checkpointed.
+    /// </summary>
+    /// <exception cref="CheckpointException">A container is not a usable checkpoint, or the containers' platforms differ.</exception>
+    public static CheckpointImage FromSet(CheckpointSet set)
+    {
+        if (set.Pod is not { } pod)
+            return FromArchive(set.Roots[0].Pages.Archive);
+        if (set.PodArchive is { } whole)
+            CheckOnlyFilesAndDirectories(whole);
+        var containers = set.Roots.Select(r => (Root: r, Image: FromArchive(r.Pages.Archive), Info: ContainerInfo.Read(r.Pages.Archive))).ToList();
+        var platform = containers[0].Image.Platform;
+        if (containers.FirstOrDefault(c => c.Image.Platform != platform) is { Root: not null } other)
+            throw new InvalidCheckpointException($"{pod.Path}: container {other.Root.Container!.Name} was dumped on {other.Image.Platform.Architecture}, container {containers[0].Root.Container!.Name} on {platform.Architecture}");
+        var annotations = pod.Annotations.Count > 0 ? pod.Annotations : new Dictionary<string, string>
+        {
+            [CheckpointAnnotations.EngineName] = PodEngine.Name(pod, containers.Select(c => c.Info)),
+            [CheckpointAnnotations.PodName] = pod.Name,
+            [CheckpointAnnotations.PodNamespace] = pod.Namespace,
+            [CheckpointAnnotations.PodUid] = pod.Uid,
+        }.OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        return new CheckpointImage(annotations, platform, containers.Select(c => c.Image.Checkpointed).MaxBy(t => t.Value));
     }
 
     public static CheckpointImage FromArchive(CheckpointArchive archive)
     {
-        // Runtimes create what a layer holds: no links or device nodes from an archive of unknown origin.
-        if (archive.OtherEntries.Count > 0)
-        {
-            var (name, type) = archive.OtherEntries[0];
-            throw new InvalidCheckpointException($"{archive.Path}: member {name} is a {type}; an image made from a checkpoint holds only files and directories");
-        }
+        CheckOnlyFilesAndDirectories(archive);
         var info = ContainerInfo.Read(archive);
         if (!info.HasContainerMetadata)
             throw new MissingCheckpointDataException(
@@ -60,6 +82,16 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
                 $"the image annotations made from the checkpoint's metadata take {bytes} bytes, more than the {MaxAnnotationBytes >> 20} MiB an image can carry "
                 + "(its index holds them twice; containerd and registries refuse indexes and manifests over 4 MiB)");
         return annotations;
+    }
+
+    // Runtimes create what a layer holds: no links or device nodes from an archive of unknown origin.
+    private static void CheckOnlyFilesAndDirectories(CheckpointArchive archive)
+    {
+        if (archive.OtherEntries.Count > 0)
+        {
+            var (name, type) = archive.OtherEntries[0];
+            throw new InvalidCheckpointException($"{archive.Path}: member {name} is a {type}; an image made from a checkpoint holds only files and directories");
+        }
     }
 
     /// <summary>CRIU's machine type as an OCI/Go architecture name.</summary>

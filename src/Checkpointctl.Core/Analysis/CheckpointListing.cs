@@ -1,5 +1,6 @@
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Metadata;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -9,7 +10,10 @@ public sealed record ListedCheckpoint(string Path, ContainerInfo Container)
     public string FileName => System.IO.Path.GetFileName(Path);
 }
 
-/// <summary>Finds <c>checkpoint-*</c> archives in directories, reading each only as far as config.dump and spec.dump.</summary>
+/// <summary>
+/// Finds <c>checkpoint-*</c> archives and directories (container checkpoints, and pod checkpoints with their
+/// <c>pod.options</c> or manifest) in directories, reading each only as far as config.dump and spec.dump.
+/// </summary>
 public static class CheckpointListing
 {
     /// <summary>The kubelet's default checkpoint directory.</summary>
@@ -32,13 +36,40 @@ public static class CheckpointListing
 
     /// <summary>Reads the container metadata of one archive; the pass stops once both files are found.</summary>
     /// <exception cref="CheckpointException">The archive cannot be read.</exception>
-    public static ListedCheckpoint Read(string path)
+    public static ListedCheckpoint Read(string path) => ReadAll(path) switch
     {
-        using var archive = new CheckpointInput(path).Open(new ArchiveRequest
-        {
-            Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump],
-            RequireCheckpointDirectory = false,
-        });
-        return new ListedCheckpoint(path, ContainerInfo.Read(archive));
+        [var one] => one,
+        _ => throw new CheckpointException($"{path} is a pod checkpoint"),
+    };
+
+    /// <summary>
+    /// The container of a checkpoint, or each container of a pod checkpoint (a pod archive is read once; each container
+    /// of a pod directory only as far as its config.dump and spec.dump). A pod's name and namespace fill in what a
+    /// container's metadata does not say.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint cannot be read.</exception>
+    public static IReadOnlyList<ListedCheckpoint> ReadAll(string path)
+    {
+        var request = new ArchiveRequest { Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump], RequireCheckpointDirectory = false };
+        var results = CheckpointSet.Read(path, request, PagesPlan.None, null, root => ContainerInfo.Read(root.Pages.Archive));
+        return results.Items.Select(i => new ListedCheckpoint(path, results.Pod is { } pod ? WithPod(i.Value, pod) : i.Value)).ToList();
     }
+
+    /// <summary>The directories <c>list</c> searches without arguments: the kubelet's container and pod checkpoints.</summary>
+    public static IReadOnlyList<string> DefaultDirectories { get; } = [DefaultDirectory, PodLayout.KubeletDirectory];
+
+    private static ContainerInfo WithPod(ContainerInfo container, PodCheckpoint pod) => new()
+    {
+        Engine = container.Engine,
+        Config = container.Config,
+        Spec = container.Spec,
+        Name = container.Name,
+        Created = container.Created,
+        Checkpointed = container.Checkpointed,
+        Namespace = container.Namespace.Length > 0 ? container.Namespace : pod.Namespace,
+        Pod = container.Pod.Length > 0 ? container.Pod : pod.Name,
+        Ip = container.Ip,
+        Mac = container.Mac,
+        Networks = container.Networks,
+    };
 }

@@ -1,6 +1,7 @@
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -26,6 +27,11 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
         using var archive = new CheckpointInput(path).Open(Request);
         return FromArchive(archive);
     }
+
+    /// <summary>The overview of a checkpoint, or of every container of a pod checkpoint, from one pass.</summary>
+    /// <exception cref="CheckpointException">The checkpoint cannot be read.</exception>
+    public static CheckpointResults<CheckpointOverview> ReadAll(CheckpointInput input) =>
+        CheckpointSet.Read(input, Request, PagesPlan.None, null, root => FromArchive(root.Pages.Archive) with { Path = input.Path });
 
     public static CheckpointOverview FromArchive(CheckpointArchive archive) =>
         new(archive.Path, ContainerInfo.Read(archive), archive.Sizes) { Gpu = GpuState.Read(new CriuImages(archive)), Image = archive.Image };

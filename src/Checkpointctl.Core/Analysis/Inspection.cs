@@ -4,6 +4,7 @@ using Checkpointctl.Core.Criu;
 using Checkpointctl.Core.Criu.Images;
 using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -77,14 +78,32 @@ public sealed class Inspection
     public long BytesRead { get; init; }
 
     /// <summary>Reads one checkpoint: one pass (two only for a compressed archive whose pages precede their pagemaps).</summary>
+    /// <exception cref="CheckpointException">With upstream's wording for each part; a pod with several containers.</exception>
+    public static Inspection Read(CheckpointInput input, InspectOptions options) => ReadAll(input, options).Items switch
+    {
+        [var one] => one.Value,
+        var many => throw new MissingCheckpointDataException(
+            $"pod checkpoint {input.Path} has {many.Count} containers ({string.Join(", ", many.Select(m => m.Container!.Name))}); select one with --container"),
+    };
+
+    /// <summary>
+    /// Reads a checkpoint, or the containers of a pod checkpoint that <paramref name="containers"/> select (all without
+    /// a selector), in the same single pass.
+    /// </summary>
     /// <exception cref="CheckpointException">With upstream's wording for each part.</exception>
-    public static Inspection Read(CheckpointInput input, InspectOptions options)
+    public static CheckpointResults<Inspection> ReadAll(CheckpointInput input, InspectOptions options, IReadOnlyList<string>? containers = null)
     {
         options = options.Normalize();
         var gpuHeaders = new AmdGpuImageHeaders();
         var logs = options.Inventory || options.Logs ? new LogCapture(options.Logs ? options.LogTail : 0) : null;
         var rootfs = options.RootfsDiff ? new RootfsChanges() : null;
-        using var pages = PageSource.Open(input, options.ToRequest(gpuHeaders, logs, rootfs), options.PagesPlan);
+        return CheckpointSet.Read(input, options.ToRequest(gpuHeaders, logs, rootfs), options.PagesPlan, containers,
+            root => Read(input.Path, root.Pages, options, gpuHeaders.Under(root.Root), logs?.Under(root.Root), rootfs?.Under(root.Root)));
+    }
+
+    private static Inspection Read(string path, PageSource pages, InspectOptions options, AmdGpuImageHeaders gpuHeaders, LogCapture? logs,
+        RootfsChanges? rootfs)
+    {
         using var parents = new ParentChain { Explicit = options.Parent, Plan = ArgumentAreas.ForParent };
         var archive = pages.Archive;
         logs?.Complete(archive);
@@ -130,7 +149,7 @@ public sealed class Inspection
             Wrap("failed to get root file system changes: ", () => { rootfs.ReadDeleted(archive); return rootfs; });
         return new Inspection
         {
-            Path = input.Path,
+            Path = path,
             Container = container,
             Sizes = archive.Sizes,
             Options = options,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -123,10 +124,11 @@ public sealed class MemoryFilter
 
     /// <summary>The selection of one process: its memory map from the small images only (no pages are read).</summary>
     /// <exception cref="CheckpointException">Unknown or dead PID, with upstream's messages; broken images.</exception>
-    public IReadOnlyList<SelectedRange> Select(CheckpointInput input, uint pid)
+    /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
+    public IReadOnlyList<SelectedRange> Select(CheckpointInput input, uint pid, IReadOnlyList<string>? containers = null)
     {
-        using var pages = PageSource.Open(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None);
-        var images = new CriuImages(pages);
+        using var set = CheckpointSet.Open(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None, containers);
+        var images = new CriuImages(set.Single().Pages);
         var node = MemoryScan.FindProcess(images, pid);
         return Select(MemoryMap.Of(images, node));
     }

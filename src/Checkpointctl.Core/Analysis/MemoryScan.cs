@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Criu;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -34,8 +35,9 @@ public static class MemoryScan
     /// <exception cref="CheckpointException">Unknown or dead PID (upstream's messages), missing or short images.</exception>
     /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
     /// <param name="only">Address ranges (sorted, disjoint) to deliver; null for all dumped memory.</param>
+    /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
     public static void Run(CheckpointInput input, uint pid, IMemorySink sink, CheckpointInput? parent = null,
-        IReadOnlyList<(ulong Start, ulong End)>? only = null)
+        IReadOnlyList<(ulong Start, ulong End)>? only = null, IReadOnlyList<string>? containers = null)
     {
         var pagemapImage = ArchiveLayout.Image($"pagemap-{pid}.img");
         var request = new ArchiveRequest
@@ -44,7 +46,8 @@ public static class MemoryScan
         };
         // The process's pages member is read front to back; a streamed pass waits there while it is.
         var sequential = new PagesPlan { Sequential = (member, archive) => IsPagesOf(pid, member, archive) };
-        using var pages = PageSource.Open(input, request, sequential);
+        using var set = CheckpointSet.Open(input, request, sequential, containers);
+        var pages = set.Single().Pages;
         // Parents are read in step with the dump, each in its own pass, front to back.
         using var parents = new ParentChain { Explicit = parent, Plan = _ => sequential };
         var images = new CriuImages(pages, parents);

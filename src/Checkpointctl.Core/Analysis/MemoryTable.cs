@@ -1,5 +1,6 @@
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -45,7 +46,17 @@ public static class MemoryTable
     /// <summary>With filters: the selected mappings of every alive or stopped process, by PID then address; no pages are read.</summary>
     public static IReadOnlyList<MappingMemorySize> ReadMappings(CheckpointInput input, MemoryFilter filter)
     {
-        using var pages = PageSource.Open(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None);
+        using var set = CheckpointSet.Open(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None);
+        return Mappings(set.Single().Pages, filter);
+    }
+
+    /// <summary>The selected mappings of a checkpoint, or of each container of a pod checkpoint <paramref name="containers"/> select, from one pass.</summary>
+    public static CheckpointResults<IReadOnlyList<MappingMemorySize>> ReadAllMappings(CheckpointInput input, MemoryFilter filter,
+        IReadOnlyList<string>? containers = null) =>
+        CheckpointSet.Read(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None, containers, root => Mappings(root.Pages, filter));
+
+    private static IReadOnlyList<MappingMemorySize> Mappings(PageSource pages, MemoryFilter filter)
+    {
         var images = new CriuImages(pages);
         var rows = new List<MappingMemorySize>();
         foreach (var node in ProcessTree.Build(images).DepthFirst().Where(n => n.HasImages).OrderBy(n => n.Pid))
@@ -75,7 +86,17 @@ public static class MemoryTable
     /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
     public static IReadOnlyList<ProcessMemorySize> Read(CheckpointInput input, CheckpointInput? parent = null)
     {
-        using var pages = PageSource.Open(input, Request, PagesPlan.None);
+        using var set = CheckpointSet.Open(input, Request, PagesPlan.None);
+        return Read(set.Single().Pages, parent);
+    }
+
+    /// <summary>The rows of a checkpoint, or of each container of a pod checkpoint <paramref name="containers"/> select, from one pass.</summary>
+    public static CheckpointResults<IReadOnlyList<ProcessMemorySize>> ReadAll(CheckpointInput input, CheckpointInput? parent = null,
+        IReadOnlyList<string>? containers = null) =>
+        CheckpointSet.Read(input, Request, PagesPlan.None, containers, root => Read(root.Pages, parent));
+
+    private static IReadOnlyList<ProcessMemorySize> Read(PageSource pages, CheckpointInput? parent)
+    {
         using var parents = new ParentChain { Explicit = parent };
         var images = new CriuImages(pages, parents);
         var root = ProcessTree.Build(images);

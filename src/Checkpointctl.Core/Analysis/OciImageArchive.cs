@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Image;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -130,8 +131,9 @@ public static class OciImageArchive
         }
         using var __ = tar;
         // Not seekable for the reader, so it streams (and its first bytes are still copied and hashed).
-        using var archive = CheckpointArchive.Read(path, new NonSeekable(tar), CheckpointImage.Request);
-        var image = CheckpointImage.FromArchive(archive);
+        using var archive = CheckpointArchive.Read(path, new NonSeekable(tar), CheckpointSet.ForAnyLayout(CheckpointImage.Request));
+        using var set = CheckpointSet.Of(archive, CheckpointImage.Request);
+        var image = CheckpointImage.FromSet(set);
         Guarded(path, () => Drain(tar));
         Guarded(path, () => Drain(raw));
         var diffId = tarHash != null ? Sha256Digest(tarHash.GetCurrentHash()) : sink.Digest;
@@ -144,11 +146,11 @@ public static class OciImageArchive
         return (image, mediaType, diffId);
     }
 
-    // An unpacked checkpoint directory: its regular files (never links) as a fresh tar in name order.
+    // An unpacked checkpoint (or pod checkpoint) directory: its regular files (never links) as a fresh tar in name order.
     private static (CheckpointImage, string MediaType, string DiffId) LayerFromDirectory(string path, BlobSink sink)
     {
-        using var archive = CheckpointArchive.Open(path, CheckpointImage.Request);
-        var image = CheckpointImage.FromArchive(archive);
+        var image = CheckpointImage.Read(path);
+        using var archive = CheckpointArchive.Open(path, new ArchiveRequest { RequireCheckpointDirectory = false });
         WriteLayer(archive, path, sink);
         return (image, LayerMediaType, sink.Digest);
     }

@@ -20,6 +20,8 @@ public sealed class CheckpointArchive : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly ArchiveRequest _request;
     private long _heldBytes;
+    private CheckpointArchive? _viewOf;
+    private string _viewRoot = "";
     private string _memberPrefix = "";
 
     private CheckpointArchive(string path, ArchiveRequest request, CompressionKind compression)
@@ -113,6 +115,45 @@ public sealed class CheckpointArchive : IDisposable
 
     // Every regular-file entry including duplicates: sizes count what the archive holds.
     private readonly List<ArchiveMember> _allRegular = [];
+
+    /// <summary>
+    /// The members below <paramref name="root"/> (a directory of this archive, e.g. <c>0f3c…-k8s_counter_…/</c>), named
+    /// relative to it: one container of a pod checkpoint, served by this archive's single pass (in place or held).
+    /// A snapshot of the members seen so far (<see cref="Refresh"/> takes them again); this archive keeps owning the
+    /// files and must outlive the view.
+    /// </summary>
+    public CheckpointArchive View(string root)
+    {
+        var view = new CheckpointArchive(Path, _request, Compression) { _viewOf = this, _viewRoot = root };
+        view.Refresh();
+        return view;
+    }
+
+    /// <summary>A view takes its archive's members below its root again, e.g. once a paused pass has gone on to its end.</summary>
+    internal void Refresh()
+    {
+        var (source, root) = (_viewOf!, _viewRoot);
+        IsIndexComplete = source.IsIndexComplete;
+        SupportsRandomAccess = source.SupportsRandomAccess;
+        Image = source.Image;
+        _members.Clear();
+        foreach (var member in source._members.Values.Where(m => m.Name.StartsWith(root, StringComparison.Ordinal)))
+        {
+            var name = member.Name[root.Length..];
+            _members[name] = member with { Name = name };
+            if (source._held.TryGetValue(member.Name, out var bytes))
+                _held[name] = bytes;
+            if (source._randomAccess.TryGetValue(member.Name, out var open))
+                _randomAccess[name] = open;
+            HasCheckpointDirectory |= name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal);
+        }
+        _allRegular.Clear();
+        _allRegular.AddRange(source._allRegular.Where(m => m.Name.StartsWith(root, StringComparison.Ordinal)).Select(m => m with { Name = m.Name[root.Length..] }));
+        _otherEntries.Clear();
+        _otherEntries.AddRange(source._otherEntries.Where(e => e.Item1.StartsWith(root, StringComparison.Ordinal)).Select(e => (e.Item1[root.Length..], e.Item2)));
+        foreach (var (name, target) in source._symbolicLinks.Where(l => l.Key.StartsWith(root, StringComparison.Ordinal)))
+            _symbolicLinks[name[root.Length..]] = target;
+    }
 
     /// <summary>Opens a checkpoint archive file or unpacked checkpoint directory.</summary>
     /// <exception cref="CheckpointException">The path is missing, unreadable or not a valid checkpoint.</exception>
@@ -371,11 +412,13 @@ public sealed class CheckpointArchive : IDisposable
         if (member.Size > _request.MaxMemberBytes)
             throw new InvalidCheckpointException(
                 $"{Path}: member {member.Name} is {member.Size} bytes, larger than the {_request.MaxMemberBytes >> 20} MiB limit for members read into memory");
-        if (_heldBytes + member.Size > _request.MaxHeldBytes)
+        // A view (a container of a pod archive) counts against its archive's limit.
+        var budget = _viewOf ?? this;
+        if (budget._heldBytes + member.Size > _request.MaxHeldBytes)
             throw new InvalidCheckpointException(
                 $"{Path}: members read into memory exceed the {_request.MaxHeldBytes >> 20} MiB limit at {member.Name}");
         var bytes = read();
-        _heldBytes += bytes.Length;
+        budget._heldBytes += bytes.Length;
         _held[member.Name] = bytes;
         return bytes;
     }
@@ -407,7 +450,7 @@ public sealed class CheckpointArchive : IDisposable
     }
 
     // A Podman pre-checkpoint export (checkpoint-shapes.md §4.2) has pre-checkpoint/ instead: say what it is for.
-    private string PreCheckpointNote() =>
+    internal string PreCheckpointNote() =>
         _members.Keys.Any(n => n.StartsWith(ArchiveLayout.PreCheckpointPrefix, StringComparison.Ordinal))
             ? " (it is a pre-checkpoint export: pre-checkpoint/ holds the processes' memory at pre-dump time, no process tree, "
               + "files or sockets; give it with --parent when reading the checkpoint made with --with-previous)"

@@ -16,6 +16,11 @@ public sealed class PageSource : IDisposable
     private PausedPass? _paused;
     private bool _rangesComplete;
 
+    // A view serves the members below a root of another page source (one container of a pod checkpoint).
+    private PageSource? _viewOf;
+    private string _root = "";
+    private Action? _finished;
+
     private PageSource(CheckpointInput? input, PagesPlan plan)
     {
         _input = input;
@@ -29,7 +34,7 @@ public sealed class PageSource : IDisposable
     public CheckpointInput? Input => _input;
 
     /// <summary>Bytes read from the input by every pass so far (compressed bytes for compressed input).</summary>
-    public long BytesRead => _counters.Sum(c => c.Bytes);
+    public long BytesRead => _viewOf?.BytesRead ?? _counters.Sum(c => c.Bytes);
 
     /// <summary>Opens <paramref name="input"/> for <paramref name="request"/> and serves its pages as <paramref name="plan"/> declares.</summary>
     /// <exception cref="CheckpointException">The input is missing, unreadable or not a valid checkpoint.</exception>
@@ -51,9 +56,20 @@ public sealed class PageSource : IDisposable
     /// <summary>Pages of an archive already opened: only what is in place or held (the caller keeps the archive).</summary>
     public static PageSource Of(CheckpointArchive archive) => new(null, PagesPlan.None) { Archive = archive };
 
+    /// <summary>
+    /// The checkpoint below <paramref name="root"/> (e.g. one container of a pod archive, <c>0f3c…-k8s_counter_…/</c>):
+    /// its members named relative to the root, its pages served by this source. Taken after the pass; this source
+    /// owns everything and must outlive the view.
+    /// </summary>
+    /// <param name="finished">Called by <see cref="Finish"/> once the pass has gone on to its end (and the view taken its members again).</param>
+    public PageSource View(string root, Action? finished = null) =>
+        new(_input, _plan) { Archive = Archive.View(root), _viewOf = this, _root = root, _finished = finished };
+
     /// <summary>The data of a pages member (which must exist). Reads outside what the plan declared are input errors.</summary>
     public RandomAccessData Open(string member)
     {
+        if (_viewOf != null)
+            return _viewOf.Open(_root + member);
         if (Archive.TryOpenRandomAccess(member) is { } inPlace)
             return inPlace;
         if (_paused?.Member?.Name == member)
@@ -67,7 +83,9 @@ public sealed class PageSource : IDisposable
     }
 
     /// <summary>The sequential member a streamed pass waits at, readable with <see cref="Open"/>; null when none does.</summary>
-    public ArchiveMember? Waiting => _paused?.Member;
+    public ArchiveMember? Waiting => _viewOf != null
+        ? _viewOf.Waiting is { } waiting && waiting.Name.StartsWith(_root, StringComparison.Ordinal) ? waiting with { Name = waiting.Name[_root.Length..] } : null
+        : _paused?.Member;
 
     /// <summary>
     /// Lets a pass that waits at a sequential member go on to the next one the plan reads sequentially. Returns false
@@ -75,6 +93,12 @@ public sealed class PageSource : IDisposable
     /// </summary>
     public bool Next()
     {
+        if (_viewOf != null)
+        {
+            var next = _viewOf.Next();
+            Archive.Refresh();
+            return next;
+        }
         if (_paused == null)
             return false;
         if (_paused.Continue() != null)
@@ -87,6 +111,13 @@ public sealed class PageSource : IDisposable
     /// <summary>Lets a pass that waits at a sequential member go on to its end (to read what follows the pages).</summary>
     public void Finish()
     {
+        if (_viewOf != null)
+        {
+            _viewOf.Finish();
+            Archive.Refresh();
+            _finished?.Invoke();
+            return;
+        }
         if (_paused == null)
             return;
         using var paused = _paused;
@@ -110,7 +141,7 @@ public sealed class PageSource : IDisposable
     {
         var paused = stopAt != null ? new PausedPass() : null;
         var stopped = new HashSet<string>(StringComparer.Ordinal);
-        var consumer = new MemberConsumer(_plan.Pattern, (member, data, archive) =>
+        Action<ArchiveMember, Stream, CheckpointArchive> consume = (member, data, archive) =>
         {
             if (archive.SupportsRandomAccess)
                 return;
@@ -123,11 +154,11 @@ public sealed class PageSource : IDisposable
             }
             var needs = fixedNeeds != null ? fixedNeeds.GetValueOrDefault(member.Name) : _plan.Ranges?.Invoke(member, archive);
             Capture(member, data, needs, archive);
-        });
+        };
         var withPages = new ArchiveRequest
         {
             Hold = request.Hold,
-            Consumers = [.. request.Consumers, consumer],
+            Consumers = [.. request.Consumers, .. _plan.Patterns.Select(p => new MemberConsumer(p, consume))],
             NeedIndex = request.NeedIndex,
             RequireCheckpointDirectory = request.RequireCheckpointDirectory,
             IsComplete = request.IsComplete,
@@ -192,7 +223,7 @@ public sealed class PageSource : IDisposable
             return;
         _rangesComplete = true;
         var missing = new Dictionary<string, List<(long, long)>>(StringComparer.Ordinal);
-        foreach (var member in Archive.MembersMatching(_plan.Pattern).ToList())
+        foreach (var member in Archive.Members.Where(m => _plan.Patterns.Any(p => p.Matches(m.Name))).ToList())
         {
             var needs = _plan.Ranges!(member, Archive).ToList();
             if (_captured.TryGetValue(member.Name, out var sparse) && needs.All(n => sparse.Covers(n.Offset, n.Length)))

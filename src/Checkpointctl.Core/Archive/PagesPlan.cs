@@ -13,6 +13,11 @@ public sealed class PagesPlan
     /// <summary>The pages members, e.g. <c>checkpoint/pages-*.img</c>.</summary>
     public MemberPattern Pattern { get; init; } = ArchiveLayout.Image("pages-*.img");
 
+    /// <summary>Further pages members read the same way, e.g. those of every container of a pod (<c>*/checkpoint/pages-*.img</c>).</summary>
+    public IReadOnlyList<MemberPattern> MorePatterns { get; init; } = [];
+
+    internal IEnumerable<MemberPattern> Patterns => [Pattern, .. MorePatterns];
+
     /// <summary>Byte ranges of a pages member that later reads need (a few pages each: command lines, environments).</summary>
     public Func<ArchiveMember, CheckpointArchive, IEnumerable<(long Offset, long Length)>>? Ranges { get; init; }
 

@@ -15,6 +15,17 @@ public sealed class LogCapture(int tailLines = 0)
         .. ContainerLog.MemberNames.Select(n => new MemberConsumer(n, (member, stream, _) => _containerLogs[member.Name] = ContainerLog.Read(member.Name, stream, tailLines))),
     ];
 
+    /// <summary>The logs of the checkpoint below <paramref name="root"/> (a container of a pod archive) as captured so far, named as in a container archive.</summary>
+    public LogCapture Under(string root)
+    {
+        var view = new LogCapture(tailLines);
+        foreach (var (name, log) in _dumpLogs.Where(l => l.Key.StartsWith(root, StringComparison.Ordinal)))
+            view._dumpLogs[name[root.Length..]] = log;
+        foreach (var (name, log) in _containerLogs.Where(l => l.Key.StartsWith(root, StringComparison.Ordinal)))
+            view._containerLogs[name[root.Length..]] = log;
+        return view;
+    }
+
     /// <summary>Records the empty logs, which a streamed archive hands to no consumer.</summary>
     public void Complete(CheckpointArchive archive)
     {

@@ -8,15 +8,25 @@ namespace Checkpointctl.Core.Metadata;
 /// </summary>
 public sealed class RootfsChanges
 {
-    private NestedTar? _diff;
+    // By member name: a pod archive's pass hands over each container's rootfs-diff.tar.
+    private readonly Dictionary<string, NestedTar> _diffs = new(StringComparer.Ordinal);
 
     /// <summary>The listing of <c>rootfs-diff.tar</c>, or null when the checkpoint has none (e.g. <c>--ignore-rootfs</c>).</summary>
-    public NestedTar? Diff => _diff;
+    public NestedTar? Diff => _diffs.GetValueOrDefault(ArchiveLayout.RootFsDiffTar);
 
     /// <summary>The deleted paths, or null when the checkpoint has no <c>deleted.files</c>.</summary>
     public IReadOnlyList<string>? Deleted { get; private set; }
 
-    public MemberConsumer Consumer => new(ArchiveLayout.RootFsDiffTar, (member, stream, _) => _diff = NestedTar.Read(member.Name, stream));
+    public MemberConsumer Consumer => new(ArchiveLayout.RootFsDiffTar, (member, stream, _) => _diffs[member.Name] = NestedTar.Read(member.Name, stream));
+
+    /// <summary>The changes of the checkpoint below <paramref name="root"/> (a container of a pod archive) as captured so far.</summary>
+    public RootfsChanges Under(string root)
+    {
+        var view = new RootfsChanges();
+        if (_diffs.TryGetValue(root + ArchiveLayout.RootFsDiffTar, out var diff))
+            view._diffs[ArchiveLayout.RootFsDiffTar] = diff;
+        return view;
+    }
 
     public static MemberPattern DeletedFiles => ArchiveLayout.DeletedFiles;
 
@@ -25,8 +35,8 @@ public sealed class RootfsChanges
     public void ReadDeleted(CheckpointArchive archive)
     {
         // An empty rootfs-diff.tar, which a streamed archive hands to no consumer, lists nothing.
-        if (_diff == null && archive.Contains(ArchiveLayout.RootFsDiffTar))
-            _diff = NestedTar.Read(ArchiveLayout.RootFsDiffTar, Stream.Null);
+        if (Diff == null && archive.Contains(ArchiveLayout.RootFsDiffTar))
+            _diffs[ArchiveLayout.RootFsDiffTar] = NestedTar.Read(ArchiveLayout.RootFsDiffTar, Stream.Null);
         if (archive.TryGetBytes(ArchiveLayout.DeletedFiles) is { } bytes)
             Deleted = JsonInput.Deserialize(bytes.Span, MetadataJsonContext.Default.ListString, ArchiveLayout.DeletedFiles);
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core.Analysis;
 
@@ -15,11 +16,12 @@ internal sealed class DiffCommand : CliCommand
     private readonly Option<bool> _sockets = new("--sockets");
     private readonly Option<bool> _showUnchanged = new("--show-unchanged");
     private readonly Option<string> _parent = new("--parent");
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public DiffCommand() : base("diff", "Show changes between two container checkpoints", "diff <checkpointA> <checkpointB>")
     {
         Command.Arguments.Add(_checkpoints);
-        foreach (var o in new Option[] { _format, _psTreeCmd, _psTreeEnv, _files, _sockets, _showUnchanged, _parent })
+        foreach (var o in new Option[] { _format, _psTreeCmd, _psTreeEnv, _files, _sockets, _showUnchanged, _parent, _container })
             Command.Options.Add(o);
     }
 
@@ -39,6 +41,7 @@ internal sealed class DiffCommand : CliCommand
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
+        (ContainerOption.HelpFlags, "Containers of pod checkpoints to compare, by name or ID (repeatable or comma-separated)"),
         ("--files", "Include file descriptors in the diff"),
         ("--format string", "Specify output format: tree or json (default \"tree\")"),
         ("--parent string", "Parent image set of incremental checkpoints (e.g. Podman's pre-checkpoint archive)"),
@@ -63,10 +66,10 @@ internal sealed class DiffCommand : CliCommand
         // Every flag is checked before any checkpoint is opened.
         if (format is not ("tree" or "json"))
             throw new UsageException($"invalid output format: {format}");
-        CheckpointDiff diff;
+        PodDiff diff;
         try
         {
-            diff = CheckpointDiff.Read(paths[0], paths[1], options);
+            diff = PodDiff.Read(paths[0], paths[1], options, ContainerOption.Read(parse, _container));
         }
         catch (DifferentContainersException e)
         {
@@ -74,7 +77,11 @@ internal sealed class DiffCommand : CliCommand
             context.Error.Write($"Error: {e.Message}\n");
             return 1;
         }
-        if (format == "tree")
+        if (diff.IsSingle && format == "tree")
+            DiffTreeRenderer.Write(context.Out, diff.Containers[0], parse.GetValue(_showUnchanged));
+        else if (diff.IsSingle)
+            DiffJsonRenderer.Write(context.Out, diff.Containers[0]);
+        else if (format == "tree")
             DiffTreeRenderer.Write(context.Out, diff, parse.GetValue(_showUnchanged));
         else
             DiffJsonRenderer.Write(context.Out, diff);

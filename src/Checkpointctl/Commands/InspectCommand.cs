@@ -31,6 +31,7 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<string> _tail = new("--tail");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "tree" };
     private readonly Option<string> _parent = new("--parent");
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public InspectCommand() : base("inspect", "Display low-level information about a container checkpoint", "inspect")
     {
@@ -38,7 +39,7 @@ internal sealed class InspectCommand : CliCommand
         foreach (var o in new Option[]
                  {
                      _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _parent, _threads,
-                     _registers, _everything, _memoryMap, _namespaces, _security, _inventory, _rootfsDiff, _logs, _tail,
+                     _registers, _everything, _memoryMap, _namespaces, _security, _inventory, _rootfsDiff, _logs, _tail, _container,
                  })
             Command.Options.Add(o);
     }
@@ -46,6 +47,7 @@ internal sealed class InspectCommand : CliCommand
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
         ("--all", "Show all information about container checkpoints"),
+        (ContainerOption.HelpFlags, ContainerOption.Help),
         ("--everything", "Show everything: all of --all and every view below (threads, registers, ...)"),
         ("--files", "Display the open file descriptors for processes in the container checkpoint"),
         ("--format string", "Specify the output format: tree or json (default \"tree\")"),
@@ -100,15 +102,21 @@ internal sealed class InspectCommand : CliCommand
         // Every flag is checked before any checkpoint is opened.
         if (format is not ("tree" or "json"))
             throw new UsageException($"invalid output format: {format}");
-        var inspections = files.Select(f => Inspection.Read(f, options)).ToList();
+        var containers = ContainerOption.Read(parse, _container);
+        var inputs = files.Select(f => Inspection.ReadAll(f, options, containers)).ToList();
         if (format == "tree")
         {
-            foreach (var i in inspections)
-                InspectTreeRenderer.Write(context.Out, i);
+            foreach (var input in inputs)
+            {
+                if (input.IsSingleContainer(containers.Count > 0))
+                    InspectTreeRenderer.Write(context.Out, input.Items[0].Value);
+                else
+                    InspectTreeRenderer.Write(context.Out, input);
+            }
         }
         else
         {
-            InspectJsonRenderer.Write(context.Out, inspections);
+            InspectJsonRenderer.Write(context.Out, inputs, containers.Count > 0);
         }
         return 0;
     }

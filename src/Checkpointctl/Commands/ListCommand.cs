@@ -17,7 +17,9 @@ internal sealed class ListCommand : CliCommand
 
     public override int Execute(ParseResult parse, CliContext context)
     {
-        var dirs = parse.GetValue(_dirs) is { Length: > 0 } given ? given : [CheckpointListing.DefaultDirectory];
+        var given = parse.GetValue(_dirs) is { Length: > 0 } args ? args : null;
+        // Without arguments the kubelet's pod checkpoints are searched too; the message for none names upstream's directory.
+        IReadOnlyList<string> dirs = given ?? CheckpointListing.DefaultDirectories;
         var table = new TabTable("NAMESPACE", "POD", "CONTAINER", "ENGINE", "TIME CHECKPOINTED", "CHECKPOINT NAME");
         var found = false;
         foreach (var dir in dirs)
@@ -31,8 +33,9 @@ internal sealed class ListCommand : CliCommand
             {
                 try
                 {
-                    var c = CheckpointListing.Read(path).Container;
-                    table.AddRow(c.Namespace, c.Pod, c.Name, c.EngineName, c.Checkpointed.ToRfc822(), Path.GetFileName(path));
+                    // A pod checkpoint gives a row per container.
+                    foreach (var c in CheckpointListing.ReadAll(path).Select(l => l.Container))
+                        table.AddRow(c.Namespace, c.Pod, c.Name, c.EngineName, c.Checkpointed.ToRfc822(), Path.GetFileName(path));
                 }
                 catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
                 {
@@ -43,7 +46,7 @@ internal sealed class ListCommand : CliCommand
         }
         if (!found)
         {
-            context.Out.Write($"No checkpoints found in [{string.Join(' ', dirs)}]\n");
+            context.Out.Write($"No checkpoints found in [{string.Join(' ', given ?? [CheckpointListing.DefaultDirectory])}]\n");
             return 0;
         }
         table.WriteTo(context.Out);

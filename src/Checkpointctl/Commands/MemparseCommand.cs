@@ -3,6 +3,7 @@ using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core.Analysis;
 using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Cli.Commands;
 
@@ -20,17 +21,19 @@ internal sealed class MemparseCommand : CliCommand
     private readonly Option<string> _prot = new("--prot");
     private readonly Option<string> _address = new("--address");
     private readonly Option<string> _mapping = new("--mapping");
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public MemparseCommand() : base("memparse", "Analyze container checkpoint memory", "memparse")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _pid, _output, _search, _regex, _hex, _context, _parent, _prot, _address, _mapping })
+        foreach (var o in new Option[] { _pid, _output, _search, _regex, _hex, _context, _parent, _prot, _address, _mapping, _container })
             Command.Options.Add(o);
     }
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
         ("--address string", "Only memory in START-END or START+LENGTH (hex, with or without 0x)"),
+        (ContainerOption.HelpFlags, ContainerOption.Help),
         ("-c, --context int", "Print the specified number of bytes surrounding each match"),
         ("--mapping string", "Only mappings of these kinds or names, comma-separated: heap, stack, anon, file, shared, private, vdso, vvar, vsyscall, memfd, sysv or a name glob"),
         ("-o, --output string", "Specify the output file to be written to"),
@@ -50,16 +53,18 @@ internal sealed class MemparseCommand : CliCommand
         var contextBytes = GoFlags.Int(parse, _context);
         var parent = string.IsNullOrEmpty(parse.GetValue(_parent)) ? null : new CheckpointInput(parse.GetValue(_parent)!);
         var filter = Filter(parse);
+        var containers = ContainerOption.Read(parse, _container);
         if (SearchFor(parse, pid, contextBytes) is { } search)
-            return Search(context, files[0], pid, search.Search, search.Pattern, parent, filter);
+            return Search(context, files[0], pid, search.Search, search.Pattern, parent, filter, containers);
         if (pid != 0)
-            return HexDump(context, files[0], pid, parse.GetValue(_output), parent, filter);
+            return HexDump(context, files[0], pid, parse.GetValue(_output), parent, filter, containers);
         if (filter != null)
         {
-            MappingTables(context, files, filter);
+            MappingTables(context, files, filter, containers);
             return 0;
         }
-        var tables = files.Select(f => (File: f, Rows: MemoryTable.Read(f, parent))).ToList();
+        var inputs = files.Select(f => MemoryTable.ReadAll(f, parent, containers)).ToList();
+        var tables = inputs.SelectMany(input => input.Items.Select(item => (File: TableHeading(input, item, containers), Rows: item.Value))).ToList();
         foreach (var (file, rows) in tables)
         {
             context.Out.Write($"\nDisplaying processes memory sizes from {file}\n\n");
@@ -102,9 +107,10 @@ internal sealed class MemparseCommand : CliCommand
         new($"invalid argument {GoStrconv.Quote(value)} for {GoStrconv.Quote(GoFlags.DisplayName(option))} flag: {error}");
 
     // With filters, one row per selected mapping: where it is, what it is, how much of it was dumped.
-    private static void MappingTables(CliContext context, string[] files, MemoryFilter filter)
+    private static void MappingTables(CliContext context, string[] files, MemoryFilter filter, IReadOnlyList<string> containers)
     {
-        var tables = files.Select(f => (File: f, Rows: MemoryTable.ReadMappings(f, filter))).ToList();
+        var inputs = files.Select(f => MemoryTable.ReadAllMappings(f, filter, containers)).ToList();
+        var tables = inputs.SelectMany(input => input.Items.Select(item => (File: TableHeading(input, item, containers), Rows: item.Value))).ToList();
         foreach (var (file, rows) in tables)
         {
             context.Out.Write($"\nDisplaying processes memory sizes from {file}\n\n");
@@ -123,12 +129,17 @@ internal sealed class MemparseCommand : CliCommand
         }
     }
 
+    // A pod's containers each get a table, named in the heading (one selected container reads as its own checkpoint).
+    private static string TableHeading<T>(CheckpointResults<T> input, ContainerResult<T> item, IReadOnlyList<string> containers) =>
+        input.IsSingleContainer(containers.Count > 0) ? input.Path : $"{input.Path}, container {item.Container!.Name}";
+
     /// <summary>A mapping's name, or its kind in brackets when it has none (<c>[anon]</c>).</summary>
     private static string MappingLabel(Core.Model.MemoryMapping m) => m.Name.Length > 0 ? m.Name : $"[{m.Kind}]";
 
-    private static int HexDump(CliContext context, string file, uint pid, string? output, CheckpointInput? parent, MemoryFilter? filter)
+    private static int HexDump(CliContext context, string file, uint pid, string? output, CheckpointInput? parent, MemoryFilter? filter,
+        IReadOnlyList<string> containers)
     {
-        var selection = filter?.Select(file, pid);
+        var selection = filter?.Select(file, pid, containers);
         var only = selection?.Select(r => (r.Start, r.End)).ToList();
         if (!string.IsNullOrEmpty(output))
         {
@@ -138,7 +149,7 @@ internal sealed class MemparseCommand : CliCommand
             {
                 var rows = new HexDumpWriter(stream, compact: false);
                 MemoryScan.Run(file, pid, WithProgress(context, new Heading(Sections(rows, selection), () =>
-                    context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n"))), parent, only);
+                    context.Out.Write($"\nWriting memory pages content for process ID {pid} from checkpoint: {file} to file: {output}...\n"))), parent, only, containers);
             });
             return 0;
         }
@@ -148,7 +159,7 @@ internal sealed class MemparseCommand : CliCommand
         {
             context.Out.Write($"\nDisplaying memory pages content for process ID {pid} from checkpoint: {file}\n\n");
             context.Out.Flush();
-        }), parent, only);
+        }), parent, only, containers);
         return 0;
     }
 
@@ -210,10 +221,11 @@ internal sealed class MemparseCommand : CliCommand
             : (MemorySearch.Hex(hex!, bytes), hex!);
     }
 
-    private static int Search(CliContext context, string file, uint pid, MemorySearch search, string pattern, CheckpointInput? parent, MemoryFilter? filter)
+    private static int Search(CliContext context, string file, uint pid, MemorySearch search, string pattern, CheckpointInput? parent, MemoryFilter? filter,
+        IReadOnlyList<string> containers)
     {
-        var selection = filter?.Select(file, pid);
-        MemoryScan.Run(file, pid, WithProgress(context, search), parent, selection?.Select(r => (r.Start, r.End)).ToList());
+        var selection = filter?.Select(file, pid, containers);
+        MemoryScan.Run(file, pid, WithProgress(context, search), parent, selection?.Select(r => (r.Start, r.End)).ToList(), containers);
         if (search.Matches.Count == 0)
         {
             context.Out.Write($"No matches for pattern \"{pattern}\" in the memory of PID {pid}\n");

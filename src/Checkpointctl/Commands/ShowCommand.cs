@@ -18,7 +18,7 @@ internal sealed class ShowCommand : CliCommand
     {
         var files = CliArgs.AtLeastOne(parse.GetValue(_files));
         // Read every checkpoint before printing anything, so an error leaves no partial table.
-        var overviews = files.Select(CheckpointOverview.Read).ToList();
+        var overviews = files.Select(f => CheckpointOverview.ReadAll(f)).ToList();
         ShowRenderer.Write(context.Out, overviews);
         return 0;
     }

@@ -32,6 +32,10 @@ internal static class GoFlags
     public static long Int(ParseResult parse, Option<string> option) =>
         parse.GetValue(option) is { } text ? GoStrconv.ParseInt(text, 64, out var error) ?? throw Invalid(option, text, error!) : 0;
 
+    /// <summary>A <c>stringSlice</c> flag: every occurrence, each split at commas as pflag does; empty when absent.</summary>
+    public static IReadOnlyList<string> StringSlice(ParseResult parse, Option<string[]> option) =>
+        (parse.GetValue(option) ?? []).SelectMany(v => v.Split(',')).Where(v => v.Length > 0).Distinct().ToList();
+
     /// <summary>
     /// Rewrites <c>--flag=value</c> of boolean flags as pflag reads it (<c>--flag</c> when the value is true, nothing
     /// when false, an error when it is no Go bool). Boolean flags take no separate value: in <c>--stats false</c>,

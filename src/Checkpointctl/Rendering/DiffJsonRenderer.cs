@@ -10,9 +10,42 @@ namespace Checkpointctl.Cli.Rendering;
 /// </summary>
 internal static class DiffJsonRenderer
 {
+    /// <summary>Two pods: <c>pod_name</c>, each paired container's diff object, and the containers in one pod only.</summary>
+    public static void Write(TextWriter output, PodDiff diff)
+    {
+        var w = new GoJsonWriter();
+        w.BeginObject();
+        w.Property("pod_name", diff.PodName);
+        w.Name("containers");
+        w.BeginArray();
+        foreach (var container in diff.Containers)
+            WriteObject(w, container);
+        w.EndArray();
+        foreach (var (name, list) in new[] { ("only_in_a", diff.OnlyInA), ("only_in_b", diff.OnlyInB) })
+        {
+            if (list.Count == 0)
+                continue;
+            w.Name(name);
+            w.BeginArray();
+            foreach (var container in list)
+                w.String(container);
+            w.EndArray();
+        }
+        w.EndObject();
+        output.Write(w.ToString());
+        output.Write('\n');
+    }
+
     public static void Write(TextWriter output, CheckpointDiff diff)
     {
         var w = new GoJsonWriter();
+        WriteObject(w, diff);
+        output.Write(w.ToString());
+        output.Write('\n');
+    }
+
+    private static void WriteObject(GoJsonWriter w, CheckpointDiff diff)
+    {
         w.BeginObject();
         w.Property("container_id", diff.ContainerId);
         w.Property("container_name", diff.ContainerName);
@@ -41,10 +74,8 @@ internal static class DiffJsonRenderer
         w.Name("memory_changes");
         w.BeginObject();
         w.Property("size_change_bytes", diff.Memory.SizeChangeBytes);
-        // GoJsonWriter writes integers only: write a 0 placeholder and splice the float in at its recorded position.
         w.Name("size_change_mb");
-        w.Number(0L);
-        var megabytesAt = w.ToString().Length - 1;
+        w.Literal(GoFloat(diff.Memory.SizeChangeMegabytes));
         if (diff.Memory.Processes.Count > 0)
         {
             w.Name("processes");
@@ -75,12 +106,6 @@ internal static class DiffJsonRenderer
 
         w.Property("summary", diff.Summary);
         w.EndObject();
-
-        var json = w.ToString();
-        output.Write(json.AsSpan(0, megabytesAt));
-        output.Write(GoFloat(diff.Memory.SizeChangeMegabytes));
-        output.Write(json.AsSpan(megabytesAt + 1));
-        output.Write('\n');
     }
 
     private static void WriteSide(GoJsonWriter w, string name, DiffSide side)

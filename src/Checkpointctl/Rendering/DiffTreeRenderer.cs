@@ -29,6 +29,22 @@ internal static class DiffTreeRenderer
         output.Write(text.ToString());
     }
 
+    /// <summary>Two pods: which containers were paired by name and which are in one pod only, then each pair's diff.</summary>
+    public static void Write(TextWriter output, PodDiff diff, bool showUnchanged)
+    {
+        var pod = diff.PodName.Length > 0 ? $"pod {diff.PodName}" : "pod";
+        output.Write($"Pod checkpoint diff ({pod}): {diff.Containers.Count} container{(diff.Containers.Count == 1 ? "" : "s")} in both\n");
+        if (diff.OnlyInA.Count > 0)
+            output.Write($"Only in checkpoint A: {string.Join(", ", diff.OnlyInA)}\n");
+        if (diff.OnlyInB.Count > 0)
+            output.Write($"Only in checkpoint B: {string.Join(", ", diff.OnlyInB)}\n");
+        foreach (var container in diff.Containers)
+        {
+            output.Write('\n');
+            Write(output, container, showUnchanged);
+        }
+    }
+
     private static void WriteHeader(StringBuilder text, CheckpointDiff diff)
     {
         text.Append('╔').Append('═', HeaderInner).Append("╗\n");

@@ -38,6 +38,13 @@ public sealed class GoJsonWriter
         _out.Append(value.ToString(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>A value already in JSON form (e.g. a float formatted as Go formats it).</summary>
+    public void Literal(string json)
+    {
+        BeforeValue();
+        _out.Append(json);
+    }
+
     public void Number(ulong value)
     {
         BeforeValue();

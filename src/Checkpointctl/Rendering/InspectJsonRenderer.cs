@@ -1,5 +1,6 @@
 using Checkpointctl.Core.Analysis;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Cli.Rendering;
 
@@ -15,6 +16,45 @@ internal static class InspectJsonRenderer
         w.EndArray();
         output.Write(w.ToString());
         output.Write('\n');
+    }
+
+    /// <summary>
+    /// Inputs that may be pod checkpoints: a container checkpoint (or one selected container of a pod) is upstream's
+    /// object; a pod is an object with the pod's fields and its containers' objects.
+    /// </summary>
+    public static void Write(TextWriter output, IReadOnlyList<CheckpointResults<Inspection>> inputs, bool selected)
+    {
+        var w = new GoJsonWriter();
+        w.BeginArray();
+        foreach (var input in inputs)
+        {
+            if (input.IsSingleContainer(selected))
+                WriteOne(w, input.Items[0].Value);
+            else
+                WritePod(w, input);
+        }
+        w.EndArray();
+        output.Write(w.ToString());
+        output.Write('\n');
+    }
+
+    private static void WritePod(GoJsonWriter w, CheckpointResults<Inspection> input)
+    {
+        var pod = input.Pod!;
+        w.BeginObject();
+        w.Property("pod_name", pod.Name);
+        w.OptionalProperty("namespace", pod.Namespace);
+        w.OptionalProperty("uid", pod.Uid);
+        w.OptionalProperty("sandbox_id", pod.SandboxId);
+        w.Property("engine", PodEngine.Name(pod, input.Items.Select(i => i.Value.Container)));
+        w.Property("generation", (long)pod.Generation);
+        w.Property("format_version", pod.FormatVersion);
+        w.Name("containers");
+        w.BeginArray();
+        foreach (var item in input.Items)
+            WriteOne(w, item.Value);
+        w.EndArray();
+        w.EndObject();
     }
 
     private static void WriteOne(GoJsonWriter w, Inspection i)

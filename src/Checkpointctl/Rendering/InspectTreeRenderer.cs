@@ -2,6 +2,7 @@ using System.Text.Json;
 using Checkpointctl.Core.Analysis;
 using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Cli.Rendering;
 
@@ -22,6 +23,34 @@ internal static class InspectTreeRenderer
         output.Write($"\nDisplaying container checkpoint tree view from {inspection.Path}\n\n");
         output.Write(Build(inspection).ToString());
         output.Write('\n');
+    }
+
+    /// <summary>A pod checkpoint: the pod node, with each container's usual subtree below <c>Containers</c>.</summary>
+    public static void Write(TextWriter output, CheckpointResults<Inspection> pod)
+    {
+        output.Write($"\nDisplaying pod checkpoint tree view from {pod.Path}\n\n");
+        output.Write(BuildPod(pod).ToString());
+        output.Write('\n');
+    }
+
+    public static TreeNode BuildPod(CheckpointResults<Inspection> results)
+    {
+        var pod = results.Pod!;
+        var root = new TreeNode(pod.Name.Length > 0 ? $"Pod {pod.Name}" : "Pod");
+        if (pod.Namespace.Length > 0)
+            root.Add($"Namespace: {pod.Namespace}");
+        if (pod.Uid.Length > 0)
+            root.Add($"UID: {pod.Uid}");
+        if (pod.SandboxId.Length > 0)
+            root.Add($"Sandbox ID: {pod.SandboxId}");
+        root.Add($"Engine: {PodEngine.Name(pod, results.Items.Select(i => i.Value.Container))}");
+        root.Add(pod.Generation == PodGeneration.One
+            ? $"Format: generation 1 ({PodLayout.PodOptions} version {pod.FormatVersion})"
+            : $"Format: generation 2 ({PodLayout.Manifest} version {pod.FormatVersion})");
+        var containers = root.Add($"Containers: {results.Items.Count}");
+        foreach (var item in results.Items)
+            containers.Children.Add(Build(item.Value));
+        return root;
     }
 
     public static TreeNode Build(Inspection i)

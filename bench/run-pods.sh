@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmarks pod checkpoints against the same container archives in plain form, in the same run: a pod of two
+# containers of MIB MiB of pages each (generation 1 tar, plain and zstd; generation 2 directory) vs the two container
+# archives themselves, for show, inspect --all and memparse --search (one container). Reports the median wall-clock
+# time, the ratio pod/plain and the peak RSS. Writes to bench/out/ (gitignored).
+# Usage: bench/run-pods.sh      (MIB=512 and RUNS=5 can be overridden from the environment)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+out=$here/out
+data=$out/pods
+mib=${MIB:-512}
+runs=${RUNS:-5}
+fixture=$(cd "$repo/../shared/fixtures" && pwd)/wrapped/piggie-crio.tar
+ctl=$out/bin/checkpointctl
+gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
+
+[[ -x /usr/bin/time ]] || { [[ $(id -u) == 0 ]] && apt-get install -y -qq time >/dev/null; } || { echo "install time" >&2; exit 1; }
+command -v zstd >/dev/null || { echo "install zstd" >&2; exit 1; }
+
+cd "$repo"
+echo "== build generator and publish NativeAOT checkpointctl"
+dotnet build bench/Checkpointctl.Bench -c Release --artifacts-path "$out/artifacts" -v:q -nologo | grep -v '^$' || true
+dotnet publish src/Checkpointctl -c Release -r linux-x64 --artifacts-path "$out/artifacts" -o "$out/bin" -v:q -nologo | grep -v '^$' || true
+[[ -x $gen && -x $ctl ]] || { echo "build failed" >&2; exit 1; }
+
+if [[ ! -f $data/pod.tar.zst ]]; then
+  echo "== generate a pod of two ${mib} MiB containers into $data"
+  rm -rf "$data" && mkdir -p "$data"
+  "$gen" gen --fixture "$fixture" --mib "$mib" --pid 1 --out "$data/big" >/dev/null
+  "$gen" gen-pod --archive "$data/big/big.tar" --containers 2 --out "$data" | while read -r own name; do
+    ln "$data/$own" "$data/pod-gen2/$name"
+  done
+  rm -rf "$data/big"
+  for f in c1.tar c2.tar pod.tar; do zstd -q -T0 -3 "$data/$f" -o "$data/$f.zst"; done
+fi
+ls -l "$data" "$data/pod-gen2"
+
+# measure CMD...: median wall-clock (µs) of $runs runs and that run's peak RSS (KiB).
+measure() {
+  local i t0 t1 rss
+  local -a samples=()
+  for ((i = 0; i < runs; i++)); do
+    t0=$(date +%s%N)
+    rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
+    t1=$(date +%s%N)
+    samples+=("$(( (t1 - t0) / 1000 )) $rss")
+  done
+  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+}
+
+declare -a rows=()
+row() { # label pod-command plain-command
+  local label=$1 p_us p_rss q_us q_rss
+  # shellcheck disable=SC2086
+  read -r p_us p_rss <<<"$(measure $2)"
+  # shellcheck disable=SC2086
+  read -r q_us q_rss <<<"$(measure $3)"
+  rows+=("$(printf '%-40s %9.3f %8d %9.3f %8d %7.2f' "$label" \
+    "$(awk -v u="$p_us" 'BEGIN { print u / 1e6 }')" "$((p_rss / 1024))" \
+    "$(awk -v u="$q_us" 'BEGIN { print u / 1e6 }')" "$((q_rss / 1024))" \
+    "$(awk -v a="$p_us" -v b="$q_us" 'BEGIN { print a / b }')")")
+}
+
+echo "== warm the page cache"
+cat "$data"/*.tar "$data"/*.zst >/dev/null
+
+d=$data
+search="memparse --pid 1 -s NO-SUCH-STRING"
+for form in "" .zst; do
+  row "show pod.tar$form"               "$ctl show $d/pod.tar$form"                     "$ctl show $d/c1.tar$form $d/c2.tar$form"
+  row "inspect --all pod.tar$form"      "$ctl inspect --all $d/pod.tar$form"            "$ctl inspect --all $d/c1.tar$form $d/c2.tar$form"
+  # The containers' directories are in ID order: ctr2's comes first, ctr1's second (after ctr2's pages).
+  row "memparse --search ctr2 pod.tar$form" "$ctl $search --container ctr2 $d/pod.tar$form" "$ctl $search $d/c2.tar$form"
+  row "memparse --search ctr1 pod.tar$form" "$ctl $search --container ctr1 $d/pod.tar$form" "$ctl $search $d/c1.tar$form"
+done
+row "show pod-gen2/"                    "$ctl show $d/pod-gen2"                         "$ctl show $d/c1.tar $d/c2.tar"
+row "inspect --all pod-gen2/"           "$ctl inspect --all $d/pod-gen2"                "$ctl inspect --all $d/c1.tar $d/c2.tar"
+row "memparse --search ctr1 pod-gen2/"  "$ctl $search --container ctr1 $d/pod-gen2"     "$ctl $search $d/c1.tar"
+
+echo
+printf '%-40s %9s %8s %9s %8s %7s\n' "case (2 x ${mib} MiB containers)" "pod_s" "pod_MiB" "plain_s" "plain_MiB" "ratio"
+printf '%s\n' "${rows[@]}"
+
+echo
+echo "== output check: each container of the pod reads as its own archive"
+for form in "" .zst; do
+  a=$("$ctl" inspect --all --container ctr2 "$d/pod.tar$form" | sed "s|$d/pod.tar$form|X|" | sha256sum | cut -c1-16)
+  b=$("$ctl" inspect --all "$d/c2.tar$form" | sed "s|$d/c2.tar$form|X|" | sha256sum | cut -c1-16)
+  echo "inspect --all ctr2 (pod.tar$form vs c2.tar$form): $a $b"
+done

@@ -1,0 +1,11 @@
+using Checkpointctl.Core.Archive;
+
+namespace Checkpointctl.Core.Pod;
+
+/// <summary>One checkpoint root a command reads: the input itself (<see cref="Container"/> null) or one container of a pod.</summary>
+/// <param name="Pages">Its members, named as in a container archive, and its pages.</param>
+/// <param name="Root">
+/// Where its members are in the pass that read them (<c>0f3c…-k8s_counter_…/</c> in a pod archive, else empty): what
+/// consumers of that pass saw in front of the names.
+/// </param>
+public sealed record CheckpointRoot(PodContainer? Container, PageSource Pages, string Root = "");
