@@ -76,6 +76,22 @@ public class ImageTests
         Assert.Equal(rw, tree.Contains("Root FS diff size: 202 B", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("podman-image/ckpt-image.oci.tar")]
+    [InlineData("podman-image/ckpt-image.docker.tar")]
+    [InlineData("buildah-image/ckpt-built.oci.tar")]
+    [InlineData("containerd/fx-ckpt-ctr.tar")]
+    [InlineData("containerd/fx-ckpt-ctr-full.tar")]
+    public void Real_images_read_from_an_unseekable_stream_like_from_the_file(string image)
+    {
+        var path = Fixture(image);
+        AssertStreamReadsLike(path, path, PidsOf(path));
+        // The image's own fields too.
+        var streamed = InspectTreeRenderer.Build(Inspection.Read(Piped(path), new InspectOptions())).ToString();
+        Assert.Equal(InspectTreeRenderer.Build(Inspection.Read(path, new InspectOptions())).ToString(), streamed);
+        Assert.Contains("Checkpoint image", streamed);
+    }
+
     [Fact]
     public void Containerd_checkpoint_image_without_criu_data_is_a_clear_error()
     {
