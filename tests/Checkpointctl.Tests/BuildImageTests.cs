@@ -129,6 +129,23 @@ public class BuildImageTests
     }
 
     [Fact]
+    public void Metadata_too_large_for_image_annotations_is_refused_before_anything_is_written()
+    {
+        using var dir = new ScratchDir();
+        var archive = Path.Combine(dir.Path, "huge-name.tar");
+        TestArchive.Rewrite(TestPaths.Archive("simple-none.tar"), archive, (name, data) =>
+        [
+            (name, name == "config.dump"
+                ? System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(data).Replace("\"name\": \"fx-simple\"", $"\"name\": \"{new string('n', 600_000)}\"", StringComparison.Ordinal))
+                : data),
+        ]);
+        var message = CliRunner.AssertError(CliRunner.Run("build", archive, NewName, "-o", Path.Combine(dir.Path, "out.tar")));
+        Assert.StartsWith("the image annotations made from the checkpoint's metadata take 1200", message);
+        Assert.EndsWith("bytes, more than the 1 MiB an image can carry (its index holds them twice; containerd and registries refuse indexes and manifests over 4 MiB)", message);
+        Assert.Equal([archive], Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
     public void A_compressed_image_tar_or_buildah_without_output_is_refused()
     {
         using var dir = new ScratchDir();

@@ -45,7 +45,21 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
         var root = ProcessTree.Build(images);
         var platform = ToPlatform(images.Core(root.Pid).Mtype)
             ?? throw new InvalidCheckpointException($"core-{root.Pid}.img: unknown machine type {(int)images.Core(root.Pid).Mtype}");
-        return new CheckpointImage(CheckpointAnnotations.ForImage(info, platform.Architecture), platform, info.Checkpointed);
+        return new CheckpointImage(CheckAnnotationSize(CheckpointAnnotations.ForImage(info, platform.Architecture)), platform, info.Checkpointed);
+    }
+
+    /// <summary>Most bytes of annotations an image carries: its index holds them twice, and containerd and registries refuse indexes and manifests over 4 MiB.</summary>
+    public const int MaxAnnotationBytes = 1 << 20;
+
+    /// <exception cref="CheckpointException">The annotations are larger than an image can carry (e.g. a hostile 8 MiB container name).</exception>
+    public static IReadOnlyList<KeyValuePair<string, string>> CheckAnnotationSize(IReadOnlyList<KeyValuePair<string, string>> annotations)
+    {
+        var bytes = annotations.Sum(a => (long)System.Text.Encoding.UTF8.GetByteCount(a.Key) + System.Text.Encoding.UTF8.GetByteCount(a.Value));
+        if (bytes > MaxAnnotationBytes)
+            throw new InvalidCheckpointException(
+                $"the image annotations made from the checkpoint's metadata take {bytes} bytes, more than the {MaxAnnotationBytes >> 20} MiB an image can carry "
+                + "(its index holds them twice; containerd and registries refuse indexes and manifests over 4 MiB)");
+        return annotations;
     }
 
     /// <summary>CRIU's machine type as an OCI/Go architecture name.</summary>

@@ -90,7 +90,7 @@ public static class OciImageArchive
         var merged = resolved.Description.Annotations.Where(a => a.Key is not (ImageLayout.RefNameAnnotation or ImageLayout.ContainerdImageNameAnnotation))
             .Concat(image.Annotations).GroupBy(a => a.Key, StringComparer.Ordinal).Select(g => g.Last())
             .OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
-        return (image with { Annotations = merged }, mediaType, diffId);
+        return (image with { Annotations = CheckpointImage.CheckAnnotationSize(merged) }, mediaType, diffId);
     }
 
     // containerd's checkpoint image as the container archive its CRI makes of it: checkpoint/, spec.dump,
