@@ -159,6 +159,31 @@ public class BuildImageTests
             CliRunner.AssertError(CliRunner.Run("build", oci, NewName)));
     }
 
+    /// <summary>What skopeo makes of a <c>build -o</c> image (docker-archive, OCI directory with a zstd layer) reads like the archive.</summary>
+    [ToolTheory("skopeo")]
+    [InlineData("docker-archive")]
+    [InlineData("oci-dir+zstd")]
+    public void Skopeo_copies_of_built_images_read_like_the_archive(string transport)
+    {
+        using var dir = new ScratchDir();
+        var archive = TestPaths.Wrapped("piggie-podman.tar");
+        var image = Path.Combine(dir.Path, "image.tar");
+        Build(archive, image);
+        var copy = Path.Combine(dir.Path, transport == "docker-archive" ? "copy.tar" : "copy");
+        string[] args = transport == "docker-archive"
+            ? ["copy", "--quiet", $"oci-archive:{image}", $"docker-archive:{copy}:{NewName}"]
+            : ["copy", "--quiet", "--dest-compress-format", "zstd", "--dest-compress", $"oci-archive:{image}", $"oci:{copy}:v2"];
+        BuildTests.Tool("skopeo", args);
+        string[] inspect = ["inspect", "--all"];
+        Assert.Equal(ImageTests.WithoutImage(Inspect(archive, inspect)), ImageTests.WithoutImage(Inspect(copy, inspect)));
+        var json = JsonDocument.Parse(CliRunner.Run("inspect", "--format", "json", copy).Stdout).RootElement[0].GetProperty("checkpoint_image");
+        Assert.Equal(transport == "docker-archive" ? "docker-archive" : "oci-dir", json.GetProperty("format").GetString());
+        // A docker-archive keeps no annotations; the labels still say what the image is.
+        Assert.Equal("runc", json.GetProperty("labels").GetProperty("io.podman.annotations.checkpoint.runtime.name").GetString());
+        if (transport != "docker-archive")
+            Assert.EndsWith("+zstd", json.GetProperty("checkpoint_media_type").GetString());
+    }
+
     /// <summary>
     /// The image <c>build -o</c> makes restores with Podman (issue 14: Podman 4.3 refused upstream's images with
     /// "image is not a checkpoint"). Needs root, podman, runc and a CRIU that works on this kernel, and the base image
@@ -261,5 +286,41 @@ public sealed class PodmanRestoreFactAttribute : FactAttribute
         {
             return e.Message;
         }
+    }
+}
+
+/// <summary><c>build</c> without <c>--output</c> with the real buildah, in a storage of its own.</summary>
+[Collection("PATH")]
+public sealed class BuildahStorageTests : IDisposable
+{
+    private readonly ScratchDir _dir = new();
+
+    public BuildahStorageTests()
+    {
+        var conf = Path.Combine(_dir.Path, "storage.conf");
+        File.WriteAllText(conf, $"[storage]\ndriver = \"vfs\"\nrunroot = \"{_dir.Path}/run\"\ngraphroot = \"{_dir.Path}/root\"\n");
+        Environment.SetEnvironmentVariable("CONTAINERS_STORAGE_CONF", conf);
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("CONTAINERS_STORAGE_CONF", null);
+        _dir.Dispose();
+    }
+
+    [ToolFact("buildah")]
+    public void Buildah_stores_the_restore_keys_as_annotations_and_labels()
+    {
+        var r = CliRunner.Run("build", TestPaths.Archive("simple-none.tar"), "localhost/buildah-keys:1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("Added annotation: io.podman.annotations.checkpoint.runtime.name=runc\n", r.Stdout);
+        Assert.DoesNotContain("Error setting", r.Stdout);
+        var pushed = Path.Combine(_dir.Path, "pushed.tar");
+        BuildTests.Tool("buildah", "push", "--quiet", "localhost/buildah-keys:1", $"oci-archive:{pushed}");
+        var json = JsonDocument.Parse(CliRunner.Run("inspect", "--format", "json", pushed).Stdout).RootElement[0];
+        Assert.Equal("fx-simple", json.GetProperty("container_name").GetString());
+        var image = json.GetProperty("checkpoint_image");
+        Assert.Equal("runc", image.GetProperty("annotations").GetProperty("io.podman.annotations.checkpoint.runtime.name").GetString());
+        Assert.Equal("runc", image.GetProperty("labels").GetProperty("io.podman.annotations.checkpoint.runtime.name").GetString());
     }
 }

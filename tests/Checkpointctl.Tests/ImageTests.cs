@@ -76,6 +76,22 @@ public class ImageTests
         Assert.Equal(rw, tree.Contains("Root FS diff size: 202 B", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("podman-image/ckpt-image.oci.tar")]
+    [InlineData("podman-image/ckpt-image.docker.tar")]
+    [InlineData("buildah-image/ckpt-built.oci.tar")]
+    [InlineData("containerd/fx-ckpt-ctr.tar")]
+    [InlineData("containerd/fx-ckpt-ctr-full.tar")]
+    public void Real_images_read_from_an_unseekable_stream_like_from_the_file(string image)
+    {
+        var path = Fixture(image);
+        AssertStreamReadsLike(path, path, PidsOf(path));
+        // The image's own fields too.
+        var streamed = InspectTreeRenderer.Build(Inspection.Read(Piped(path), new InspectOptions())).ToString();
+        Assert.Equal(InspectTreeRenderer.Build(Inspection.Read(path, new InspectOptions())).ToString(), streamed);
+        Assert.Contains("Checkpoint image", streamed);
+    }
+
     [Fact]
     public void Containerd_checkpoint_image_without_criu_data_is_a_clear_error()
     {
@@ -127,7 +143,7 @@ public class ImageTests
     public static TheoryData<string, string> Packagings()
     {
         var data = new TheoryData<string, string>();
-        foreach (var archive in new[] { "simple-none.tar", "piggie-crio.tar", "pytree-containerd.tar.gz" })
+        foreach (var archive in new[] { "simple-none.tar", "piggie-crio.tar" })
         {
             foreach (var packaging in new[] { "oci-archive", "oci-archive+gzip", "oci-archive+zstd", "oci-dir", "oci-dir+zstd", "docker-archive", "containerd", "containerd+rw+image" })
                 data.Add(archive, packaging);
@@ -155,6 +171,23 @@ public class ImageTests
         using var dir = new ScratchDir();
         var (image, reference) = Build(dir.Path, TestPaths.ArchiveByName(archive), packaging);
         AssertStreamReadsLike(reference, image, PidsOf(reference));
+    }
+
+    /// <summary>
+    /// A 12 MiB checkpoint (py-tree): read from a pipe, its layer (or containerd's criu tar) is larger than what is
+    /// held, so it is read as the checkpoint while it goes by.
+    /// </summary>
+    [Theory]
+    [InlineData("oci-archive")]
+    [InlineData("docker-archive")]
+    [InlineData("containerd+rw+image")]
+    public void Large_checkpoints_are_read_as_they_go_by(string packaging)
+    {
+        using var dir = new ScratchDir();
+        var (image, reference) = Build(dir.Path, TestPaths.ArchiveByName("pytree-containerd.tar.gz"), packaging);
+        var pids = PidsOf(reference);
+        AssertReadsLike(reference, image, pids, "python");
+        AssertStreamReadsLike(reference, image, pids);
     }
 
     [Fact]

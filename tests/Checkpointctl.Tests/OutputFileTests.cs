@@ -38,7 +38,9 @@ public class OutputFileTests
         using var dir = new ScratchDir();
         var archive = BigProcessArchive(dir.Path, pages: 24576);
         var output = Path.Combine(dir.Path, "out.txt");
-        var psi = new ProcessStartInfo("dotnet", [typeof(Cli.CliApp).Assembly.Location, "memparse", archive, "--pid", "1", "-o", output])
+        // A shell's background job inherits SIGINT ignored, and so would the tool: env restores the default (it execs,
+        // so the pid stays the tool's).
+        var psi = new ProcessStartInfo("env", ["--default-signal=INT,TERM", "dotnet", typeof(Cli.CliApp).Assembly.Location, "memparse", archive, "--pid", "1", "-o", output])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

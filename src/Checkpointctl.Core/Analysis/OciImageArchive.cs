@@ -30,10 +30,10 @@ public sealed record OciImageResult(CheckpointImage Image, OciDescriptor Manifes
 /// </remarks>
 public static class OciImageArchive
 {
-    public const string IndexMediaType = "application/vnd.oci.image.index.v1+json";
-    public const string ManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
+    public const string IndexMediaType = ImageLayout.OciIndex;
+    public const string ManifestMediaType = ImageLayout.OciManifest;
     public const string ConfigMediaType = "application/vnd.oci.image.config.v1+json";
-    public const string LayerMediaType = "application/vnd.oci.image.layer.v1.tar";
+    public const string LayerMediaType = ImageLayout.OciLayer;
 
     /// <summary>Writes the image archive to <paramref name="output"/>, which must be seekable and empty.</summary>
     /// <exception cref="CheckpointException">The name is invalid or the checkpoint cannot be read or is not one.</exception>
@@ -91,7 +91,7 @@ public static class OciImageArchive
         var merged = resolved.Description.Annotations.Where(a => a.Key is not (ImageLayout.RefNameAnnotation or ImageLayout.ContainerdImageNameAnnotation))
             .Concat(image.Annotations).GroupBy(a => a.Key, StringComparer.Ordinal).Select(g => g.Last())
             .OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
-        return (image with { Annotations = merged }, mediaType, diffId);
+        return (image with { Annotations = CheckpointImage.CheckAnnotationSize(merged) }, mediaType, diffId);
     }
 
     // containerd's checkpoint image as the container archive its CRI makes of it: checkpoint/, spec.dump,

@@ -32,9 +32,7 @@ internal sealed partial record ImageDescriptor(string MediaType, string Digest, 
         return new ImageDescriptor(mediaType, digest, length, ImageJson.StringMap(element, "annotations", what), os, arch);
     }
 
-    /// <summary>A digest as the OCI spec registers them (sha256, sha512), lower-case hex of the right length.</summary>
-    public static bool IsValidDigest(string digest) => DigestPattern().IsMatch(digest);
-
+    // A digest as the OCI spec registers them (sha256, sha512), lower-case hex of the right length.
     [GeneratedRegex("^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$", RegexOptions.CultureInvariant)]
     private static partial Regex DigestPattern();
 }

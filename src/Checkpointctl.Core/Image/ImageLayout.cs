@@ -11,7 +11,6 @@ public static class ImageLayout
 
     public const string OciIndex = "application/vnd.oci.image.index.v1+json";
     public const string OciManifest = "application/vnd.oci.image.manifest.v1+json";
-    public const string OciConfig = "application/vnd.oci.image.config.v1+json";
     public const string OciLayer = "application/vnd.oci.image.layer.v1.tar";
     public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
     public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
@@ -21,8 +20,6 @@ public static class ImageLayout
     public const string ContainerdMediaTypePrefix = "application/vnd.containerd.container.";
     public const string ContainerdCriuTar = "application/vnd.containerd.container.criu.checkpoint.criu.tar";
     public const string ContainerdCheckpointConfig = "application/vnd.containerd.container.checkpoint.config.v1+proto";
-    public const string ContainerdCheckpointOptions = "application/vnd.containerd.container.checkpoint.options.v1+proto";
-    public const string ContainerdRuntimeOptions = "application/vnd.containerd.container.checkpoint.runtime.options+proto";
 
     public const string RefNameAnnotation = "org.opencontainers.image.ref.name";
     public const string ContainerdImageNameAnnotation = "io.containerd.image.name";
