@@ -4,6 +4,7 @@ using Checkpointctl.Core.Criu.Crit;
 using Checkpointctl.Core.Criu.Images;
 using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -20,7 +21,8 @@ public sealed class CheckpointCheck
 
     private CheckpointCheck(CriuImages images) => _images = images;
 
-    public required string Path { get; init; }
+    /// <summary>The checkpoint as given, followed by <c>, container NAME</c> for a container of a pod.</summary>
+    public string Path { get; private set; } = "";
 
     public IReadOnlyList<CheckFinding> Findings => _findings;
 
@@ -43,7 +45,15 @@ public sealed class CheckpointCheck
 
     /// <summary>Checks one checkpoint; <paramref name="host"/> null skips the comparison with a host.</summary>
     /// <exception cref="CheckpointException">The checkpoint cannot be opened or read at all.</exception>
-    public static CheckpointCheck Run(CheckpointInput input, HostFacts? host, CheckpointInput? parent = null)
+    public static CheckpointCheck Run(CheckpointInput input, HostFacts? host, CheckpointInput? parent = null) =>
+        RunAll(input, host, parent, null).Items.Single().Value;
+
+    /// <summary>
+    /// Checks a checkpoint, or each container of a pod checkpoint that <paramref name="containers"/> select (all
+    /// without a selector) in the same pass; a container's <see cref="Path"/> names it after the input's.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint cannot be opened or read at all.</exception>
+    public static CheckpointResults<CheckpointCheck> RunAll(CheckpointInput input, HostFacts? host, CheckpointInput? parent, IReadOnlyList<string>? containers)
     {
         var log = new LogCapture();
         var request = new ArchiveRequest
@@ -54,11 +64,21 @@ public sealed class CheckpointCheck
             NeedIndex = true,
             RequireCheckpointDirectory = false,
         };
-        using var pages = PageSource.Open(input, request, PagesPlan.None);
+        var results = CheckpointSet.Read(input, request, PagesPlan.None, containers, root => Check(root.Pages, input.Path, host, parent, log.Under(root.Root)));
+        if (!results.IsSingleContainer(containers is { Count: > 0 }))
+        {
+            foreach (var item in results.Items)
+                item.Value.Path = $"{input.Path}, container {item.Container!.Name}";
+        }
+        return results;
+    }
+
+    private static CheckpointCheck Check(PageSource pages, string path, HostFacts? host, CheckpointInput? parent, LogCapture log)
+    {
         using var parents = new ParentChain { Explicit = parent };
         log.Complete(pages.Archive);
         var images = new CriuImages(pages, parents);
-        var check = new CheckpointCheck(images) { Path = input.Path };
+        var check = new CheckpointCheck(images) { Path = path };
         check.Integrity();
         if (host != null)
             check.Host(host, log.DumpLog);
