@@ -26,9 +26,19 @@ public sealed class CheckpointCheck
 
     public IReadOnlyList<CheckFinding> Findings => _findings;
 
-    public int Errors => _findings.Count(f => f.Severity == CheckSeverity.Error);
-    public int Blockers => _findings.Count(f => f.Severity == CheckSeverity.Blocker);
-    public int Warnings => _findings.Count(f => f.Severity == CheckSeverity.Warning);
+    public int Errors => Count(CheckSeverity.Error);
+    public int Blockers => Count(CheckSeverity.Blocker);
+    public int Warnings => Count(CheckSeverity.Warning);
+
+    /// <summary>Findings of one check listed at most: a hostile pstree naming a million threads without images is one line per thread otherwise.</summary>
+    public const int MaxListedPerCheck = 100;
+
+    // Findings beyond the listed ones, by check and severity: counted, and summed up in one line per check.
+    private readonly Dictionary<(string Check, CheckSeverity Severity), int> _listed = [];
+    private readonly SortedDictionary<(string Check, CheckSeverity Severity), int> _unlisted = [];
+
+    private int Count(CheckSeverity severity) =>
+        _findings.Count(f => f.Severity == severity) + _unlisted.Where(u => u.Key.Severity == severity).Sum(u => u.Value);
 
     /// <summary>No error, blocker or warning (info lines aside).</summary>
     public bool IsClean => _findings.All(f => f.Severity == CheckSeverity.Info);
@@ -82,10 +92,30 @@ public sealed class CheckpointCheck
         check.Integrity();
         if (host != null)
             check.Host(host, log.DumpLog);
+        check.SumUpUnlisted();
         return check;
     }
 
-    private void Add(CheckSeverity severity, string check, string message) => _findings.Add(new CheckFinding(severity, check, message));
+    private void Add(CheckSeverity severity, string check, string message)
+    {
+        var listed = _listed.GetValueOrDefault((check, severity));
+        if (listed < MaxListedPerCheck)
+        {
+            _findings.Add(new CheckFinding(severity, check, message));
+            _listed[(check, severity)] = listed + 1;
+        }
+        else
+        {
+            _unlisted[(check, severity)] = _unlisted.GetValueOrDefault((check, severity)) + 1;
+        }
+    }
+
+    // One line per check with unlisted findings (info: the counts above already include them).
+    private void SumUpUnlisted()
+    {
+        foreach (var ((check, severity), count) in _unlisted)
+            _findings.Add(new CheckFinding(CheckSeverity.Info, check, $"{count} more {severity.ToString().ToLowerInvariant()} findings of this check not listed"));
+    }
 
     private void Error(string check, string message) => Add(CheckSeverity.Error, check, message);
 
