@@ -17,12 +17,17 @@ namespace Checkpointctl.Tests.Hostile;
 public sealed record HostileCommand(string Name, Func<HostileRun, string[]?> Args, bool Json = false, bool Streams = false, string? Output = null, bool IsList = false,
     bool IsDiff = false, Regex? SuccessLog = null, bool Findings = false, bool StopsEarly = false)
 {
-    /// <summary>Every command of the issue: show, inspect (tree, json), memparse (table, search, hexdump, hexdump to a file), diff (tree, json), list; and build (an OCI archive file).</summary>
+    /// <summary>
+    /// Every command: show, inspect (every view as a tree, --all as JSON), memparse (table, search, hexdump, hexdump to a
+    /// file), diff (tree, json), list, build (an OCI archive file), coredump, check, image; and the variant inside an
+    /// image and a pod.
+    /// </summary>
     public static IReadOnlyList<HostileCommand> All { get; } =
     [
         new("list", r => ["list", r.Directory], IsList: true),
         new("show", r => ["show", r.Variant]),
-        new("inspect-tree", r => ["inspect", r.Variant, "--all"]),
+        // Every view of this tool (threads, registers, memory map, namespaces, security, cgroups, inventory, logs, …) too.
+        new("inspect-tree", r => ["inspect", r.Variant, "--everything"]),
         new("inspect-json", r => ["inspect", r.Variant, "--all", "--format", "json"], Json: true),
         new("memparse-table", r => ["memparse", r.Variant]),
         new("memparse-search", r => ["memparse", r.Variant, "--pid", r.Pid, "-s", "PATH=", "-c", "8"]),
