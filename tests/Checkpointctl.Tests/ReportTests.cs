@@ -107,6 +107,38 @@ public class ReportTests
     }
 
     [Fact]
+    public void The_socket_graph_links_the_two_ends_of_each_connection_inside_the_container()
+    {
+        using var dir = new ScratchDir();
+        uint[] localhost = [0x0100007f];
+        var checkpoint = Process(Process(WithInventory(new SyntheticCheckpoint()), 1, 0, "server"), 2, 1, "client")
+            .Fd(1, 3, Inet(20, 10, localhost, 5000, [0], 0))
+            .Fd(1, 4, Inet(21, 1, localhost, 5000, localhost, 40000))
+            .Fd(2, 3, Inet(22, 1, localhost, 40000, localhost, 5000))
+            .Fd(1, 5, Unix(23, ino: 100, peer: 101))
+            .Fd(2, 4, Unix(24, ino: 101, peer: 100))
+            .Fd(2, 5, Unix(25, ino: 102, peer: 999));
+        var html = File.ReadAllText(Write(dir, "r.html", checkpoint.WriteTo(dir.Path, "sockets.tar")));
+        Assert.Single(html.Split("<path class=\"edge\"").Skip(1));
+        Assert.Single(html.Split("<path class=\"edge unix\"").Skip(1));
+        Assert.Equal(6, html.Split("<g class=\"sock\"").Length - 1);
+        Assert.Contains("data-socket=\"2:3\"", html);
+    }
+
+    private static FileEntry Inet(uint id, uint state, uint[] src, uint srcPort, uint[] dst, uint dstPort)
+    {
+        var sk = new InetSkEntry { Id = id, Ino = 5000 + id, Family = 2, Type = 1, Proto = 6, State = state, SrcPort = srcPort, DstPort = dstPort };
+        sk.SrcAddr.AddRange(src);
+        sk.DstAddr.AddRange(dst);
+        return new FileEntry { Type = FdTypes.Inetsk, Id = id, Isk = sk };
+    }
+
+    private static FileEntry Unix(uint id, uint ino, uint peer) => new()
+    {
+        Type = FdTypes.Unixsk, Id = id, Usk = new UnixSkEntry { Id = id, Ino = ino, Peer = peer, Type = 1, State = 1, Name = ByteString.Empty },
+    };
+
+    [Fact]
     public void Checkpoints_of_different_containers_are_refused_and_no_file_is_left()
     {
         using var dir = new ScratchDir();

@@ -54,7 +54,7 @@ internal static class DiffSection
             .Concat(changes.Removed.Select(p => (p.Pid, Row: ProcessRow(p, "removed"))))
             .Concat(changes.Modified.Select(p => (p.Pid, Row: ProcessRow(p, "modified"))))
             .OrderBy(r => r.Pid).Select(r => r.Row).ToList();
-        Table.Write(html, ["PID", "Process", "Change", "Details"], rows);
+        Table.Write(html, ["PID", "Process", "Change", "Details"], rows, "No differences.");
     }
 
     private static Row ProcessRow(ProcessDiffEntry p, string kind)
@@ -79,14 +79,14 @@ internal static class DiffSection
             Cell.Number(m.Pid), m.Command, Cell.Number(m.OldBytes, Units.Bytes(m.OldBytes)), Cell.Number(m.NewBytes, Units.Bytes(m.NewBytes)),
             Cell.Number(m.ChangeBytes, (m.ChangeBytes >= 0 ? "+" : "−") + Units.Bytes(Math.Abs(m.ChangeBytes))),
         ], Class: m.OldBytes == 0 ? "added" : m.NewBytes == 0 ? "removed" : "modified")).ToList();
-        Table.Write(html, ["PID", "Process", "Dumped in A", "Dumped in B", "Change"], rows);
+        Table.Write(html, ["PID", "Process", "Dumped in A", "Dumped in B", "Change"], rows, "No differences.");
     }
 
     private static void Files(Html html, FileChanges files)
     {
         html.Element("h3", "Open files");
         var rows = files.Added.Select(f => FileRow(f, "added")).Concat(files.Removed.Select(f => FileRow(f, "removed"))).ToList();
-        Table.Write(html, ["PID", "FD", "Type", "Path", "Change"], rows);
+        Table.Write(html, ["PID", "FD", "Type", "Path", "Change"], rows, "No differences.");
     }
 
     private static Row FileRow(FileDiffEntry f, string kind) =>
@@ -97,7 +97,7 @@ internal static class DiffSection
         html.Element("h3", "Sockets");
         var rows = sockets.Added.Select(s => SocketRow(s, "added")).Concat(sockets.Removed.Select(s => SocketRow(s, "removed")))
             .Concat(sockets.Modified.Select(s => SocketRow(s, "modified"))).ToList();
-        Table.Write(html, ["PID", "FD", "Protocol", "Local", "Remote", "State", "Change"], rows);
+        Table.Write(html, ["PID", "FD", "Protocol", "Local", "Remote", "State", "Change"], rows, "No differences.");
     }
 
     private static Row SocketRow(SocketDiffEntry e, string kind) => new(

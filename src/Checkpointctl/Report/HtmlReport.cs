@@ -50,13 +50,13 @@ internal static class HtmlReport
     {
         html.Open("nav");
         if (input.Diff != null)
-            html.Open("a", ("href", "#diff")).Text("Differences").Close("a");
+            html.Open("a", ("href", "#diff")).Text("Differences").Close("a").Raw("\n");
         foreach (var c in input.Checkpoints)
         {
             if (input.Checkpoints.Count > 1)
-                html.Element("b", c.Title);
+                html.Element("b", c.Title).Raw("\n");
             foreach (var (id, name) in Sections)
-                html.Open("a", ("href", $"#{c.Key}-{id}")).Text(name).Close("a");
+                html.Open("a", ("href", $"#{c.Key}-{id}")).Text(name).Close("a").Raw("\n");
         }
         html.Close("nav").Raw("\n");
     }

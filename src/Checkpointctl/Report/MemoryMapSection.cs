@@ -50,7 +50,7 @@ internal static class MemoryMapSection
             html.Open("div").Element("span", "Executable: ", "muted").Element("code", map.Executable).Close("div");
         html.Open("div", ("class", "mapwrap"));
         MemoryMapSvg.Write(html, c.Key, map, mappings);
-        Table.Write(html, ["Start", "End", "Size", "Perm", "Kind", "Name", "Dumped", "Parent", "Lazy"], mappings.Select((m, i) => Row(c, map, m, i)).ToList());
+        Table.Write(html, ["Start", "End", "Size", "Perm", "Kind", "Dumped", "Parent", "Lazy", "Name"], mappings.Select((m, i) => Row(c, map, m, i)).ToList());
         html.Close("div");
         if (map.Mappings.Count > MaxMappings)
             html.Element("p", $"{map.Mappings.Count - MaxMappings} more mappings not shown.", "note");
@@ -68,8 +68,8 @@ internal static class MemoryMapSection
         return new Row(
         [
             Address(m.Start), Address(m.End),
-            Cell.Number(size, Units.Bytes((long)Math.Min(size, long.MaxValue))), m.Permissions, m.Kind, MemoryMapSvg.Label(m),
-            Cell.Number(m.DumpedPages), Cell.Number(m.ParentPages), Cell.Number(m.LazyPages),
+            Cell.Number(size, Units.Bytes((long)Math.Min(size, long.MaxValue))), m.Permissions, m.Kind,
+            Cell.Number(m.DumpedPages), Cell.Number(m.ParentPages), Cell.Number(m.LazyPages), MemoryMapSvg.Label(m),
         ], $"{c.Key}-m-{map.Pid}-{index}");
     }
 }

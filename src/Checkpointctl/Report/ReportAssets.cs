@@ -14,8 +14,9 @@ internal static class ReportAssets
         header.top p{margin:4px 0 0;color:#c9d3e0;word-break:break-all}
         nav{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid var(--line);padding:6px 20px;font-size:13px}
         nav a{color:var(--accent);text-decoration:none;margin-right:12px;white-space:nowrap}
-        nav b{margin-right:8px}
+        nav b{margin-right:8px;white-space:nowrap}
         h2{font-size:20px;margin:28px 0 8px;padding-bottom:4px;border-bottom:2px solid var(--accent)}
+        h2.cp{background:#1f2a3c;color:#fff;padding:8px 12px;border:0;margin-top:44px;font-size:22px}
         h3{font-size:16px;margin:22px 0 8px}
         h4{font-size:14px;margin:14px 0 6px}
         section,[id]{scroll-margin-top:44px}
@@ -65,7 +66,8 @@ internal static class ReportAssets
         details.env>code{background:#fff8e1}
         .mapwrap{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}
         .mapwrap svg{flex:0 0 auto}
-        .mapwrap .scroll{flex:1 1 480px}
+        .mapwrap .scroll{flex:1 1 320px}
+        .mapwrap table{min-width:0}
         svg text{font:11px ui-monospace,"DejaVu Sans Mono",monospace;fill:var(--fg)}
         svg .lbl{font:12px system-ui,sans-serif}
         .k-file{fill:#4e79a7}.k-anon{fill:#f28e2b}.k-heap{fill:#e15759}.k-stack{fill:#76b7b2}.k-shared{fill:#59a14f}
@@ -78,7 +80,7 @@ internal static class ReportAssets
         .t-freeze{fill:#6c8ebf}.t-frozen{fill:#c9d7ee}.t-memdump{fill:#e07b39}.t-memwrite{fill:#9467bd}
         .edge{fill:none;stroke:var(--accent);stroke-width:1.6}
         .edge.unix{stroke:#59a14f}
-        .sock rect{fill:var(--panel);stroke:var(--line)}
+        svg.sockets text{font-size:12.5px}
         .diffsum{display:flex;flex-wrap:wrap;gap:10px}
         .diffsum .card b.up{color:var(--add-line)} .diffsum .card b.down{color:var(--del-line)}
         footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}

@@ -10,7 +10,7 @@ namespace Checkpointctl.Cli.Report;
 internal static class SocketGraph
 {
     private const int MaxSockets = 300;
-    private const double RowHeight = 22, ArcStep = 16;
+    private const double RowHeight = 24, ArcStep = 18;
 
     public static void Write(Html html, IReadOnlyList<(uint Pid, SocketInfo Socket)> sockets, IReadOnlyDictionary<uint, string> commands)
     {
@@ -23,7 +23,7 @@ internal static class SocketGraph
             return;
         }
         var span = edges.Max(e => e.B - e.A);
-        var axis = 14 + Math.Min(span, 12) * ArcStep;
+        var axis = 20 + Math.Min(span, 12) * ArcStep;
         var height = shown.Count * RowHeight + 8;
         html.Open("svg", ("class", "sockets"), ("width", Html.Num(axis + 620)), ("height", Html.Num(height)), ("viewBox", $"0 0 {Html.Num(axis + 620)} {Html.Num(height)}"),
             ("role", "img"), ("aria-label", "Connections between sockets"));
@@ -79,7 +79,7 @@ internal static class SocketGraph
         var remote = SocketsSection.Remote(s);
         var text = $"{e.Pid} {commands.GetValueOrDefault(e.Pid, "")} · fd {s.Fd} · {s.Protocol} {SocketsSection.Local(s)}{(remote.Length > 0 ? " → " + remote : "")} {s.State}";
         html.Open("g", ("class", "sock"), ("data-socket", $"{e.Pid}:{s.Fd}"))
-            .Open("circle", ("cx", Html.Num(axis)), ("cy", Html.Num(y)), ("r", "4"), ("fill", "#2f5d9f")).Close("circle")
+            .Open("circle", ("cx", Html.Num(axis)), ("cy", Html.Num(y)), ("r", "5"), ("fill", "#2f5d9f")).Close("circle")
             .Open("text", ("x", Html.Num(axis + 10)), ("y", Html.Num(y + 4))).Text(text).Close("text")
             .Close("g");
     }

@@ -22,14 +22,15 @@ internal static class Table
     /// <summary>Rows beyond this are left out with a note, so that a huge checkpoint still gives a readable file.</summary>
     public const int MaxRows = 2000;
 
-    public static void Write(Html html, IReadOnlyList<string> headers, IReadOnlyList<Row> rows, string? cls = null)
+    /// <param name="empty">What to say instead of an empty table.</param>
+    public static void Write(Html html, IReadOnlyList<string> headers, IReadOnlyList<Row> rows, string empty = "None recorded.")
     {
         if (rows.Count == 0)
         {
-            html.Element("p", "None recorded.", "muted");
+            html.Element("p", empty, "muted");
             return;
         }
-        html.Open("div", ("class", "scroll")).Open("table", ("class", cls == null ? "sortable" : "sortable " + cls)).Raw("<thead><tr>");
+        html.Open("div", ("class", "scroll")).Open("table", ("class", "sortable")).Raw("<thead><tr>");
         foreach (var h in headers)
             html.Open("th", ("title", "Sort by " + h)).Text(h).Close("th");
         html.Raw("</tr></thead><tbody>");
