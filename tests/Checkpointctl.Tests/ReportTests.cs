@@ -187,6 +187,17 @@ public class ReportTests
         Assert.Equal([damaged, output], dir.Files());
     }
 
+    [Fact]
+    public void A_huge_table_is_capped_with_a_note()
+    {
+        var html = new Cli.Report.Html();
+        var rows = Enumerable.Range(0, Cli.Report.Table.MaxRows + 5).Select(i => new Cli.Report.Row([Cli.Report.Cell.Number(i)])).ToList();
+        Cli.Report.Table.Write(html, ["N"], rows);
+        var text = html.ToString();
+        Assert.Equal(Cli.Report.Table.MaxRows, text.Split("<tr>").Length - 2);
+        Assert.EndsWith("<p class=\"note\">5 more rows not shown (the report lists at most 2000 per table).</p>", text);
+    }
+
     private static string Write(ScratchDir dir, string name, params string[] inputs)
     {
         var output = Path.Combine(dir.Path, name);

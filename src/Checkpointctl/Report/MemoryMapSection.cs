@@ -6,8 +6,8 @@ namespace Checkpointctl.Cli.Report;
 /// <summary>Per process, the memory map drawn to scale beside its table.</summary>
 internal static class MemoryMapSection
 {
-    /// <summary>Mappings drawn and listed per process; more are left out with a note.</summary>
-    public const int MaxMappings = Table.MaxRows;
+    /// <summary>Mappings drawn and listed per process, and processes drawn; more are left out with a note.</summary>
+    public const int MaxMappings = Table.MaxRows, MaxProcesses = 200;
 
     private static readonly string[] Kinds = ["file", "anon", "heap", "stack", "shared", "memfd", "sysv", "vdso", "aio"];
 
@@ -20,8 +20,10 @@ internal static class MemoryMapSection
             return;
         }
         Legend(html);
-        foreach (var map in maps)
+        foreach (var map in maps.Take(MaxProcesses))
             Process(html, c, map);
+        if (maps.Count > MaxProcesses)
+            html.Element("p", $"The memory maps of {maps.Count - MaxProcesses} more processes are not shown (the report draws at most {MaxProcesses}).", "note");
     }
 
     private static void Legend(Html html)

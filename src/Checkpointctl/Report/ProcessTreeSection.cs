@@ -7,6 +7,9 @@ namespace Checkpointctl.Cli.Report;
 /// <summary>The process tree as nested, collapsible entries: command line, state, threads, environment (values hidden until clicked).</summary>
 internal static class ProcessTreeSection
 {
+    /// <summary>Processes shown in the tree; more are left out with a note (the page stays some MiB at most).</summary>
+    public const int MaxProcesses = 2000;
+
     public static void Write(Html html, ReportCheckpoint c)
     {
         HtmlReport.Heading(html, c, "processes", "Process tree");
@@ -20,12 +23,19 @@ internal static class ProcessTreeSection
         html.Open("button", ("class", "tool"), ("type", "button"), ("hidden", ""), ("data-expand", "all"), ("data-target", id)).Text("Expand all").Close("button")
             .Open("button", ("class", "tool"), ("type", "button"), ("hidden", ""), ("data-expand", "none"), ("data-target", id)).Text("Collapse all").Close("button");
         html.Open("ul", ("class", "tree root"), ("id", id));
-        Process(html, c, root, threads, depth: 0);
+        var budget = MaxProcesses;
+        Process(html, c, root, threads, depth: 0, ref budget);
         html.Close("ul").Raw("\n");
+        var total = FilesSection.Commands(c).Count;
+        if (total > MaxProcesses)
+            html.Element("p", $"{total - MaxProcesses} more processes not shown (the report shows at most {MaxProcesses}).", "note");
     }
 
-    private static void Process(Html html, ReportCheckpoint c, ProcessView p, Dictionary<uint, ProcessThreads> threads, int depth)
+    private static void Process(Html html, ReportCheckpoint c, ProcessView p, Dictionary<uint, ProcessThreads> threads, int depth, ref int budget)
     {
+        if (budget == 0)
+            return;
+        budget--;
         var mark = c.Marks.GetValueOrDefault(p.Pid);
         html.Open("li", ("class", mark), ("id", $"{c.Key}-p-{p.Pid}"), ("data-pid", Html.Int(p.Pid)));
         // The first levels start open; deeper ones stay closed so that a large tree stays readable.
@@ -38,7 +48,7 @@ internal static class ProcessTreeSection
         {
             html.Open("ul", ("class", "tree"));
             foreach (var child in p.Children)
-                Process(html, c, child, threads, depth + 1);
+                Process(html, c, child, threads, depth + 1, ref budget);
             html.Close("ul");
         }
         html.Close("li").Raw("\n");

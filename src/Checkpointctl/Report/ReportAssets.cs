@@ -18,7 +18,6 @@ internal static class ReportAssets
         h2{font-size:20px;margin:28px 0 8px;padding-bottom:4px;border-bottom:2px solid var(--accent)}
         h2.cp{background:#1f2a3c;color:#fff;padding:8px 12px;border:0;margin-top:44px;font-size:22px}
         h3{font-size:16px;margin:22px 0 8px}
-        h4{font-size:14px;margin:14px 0 6px}
         section,[id]{scroll-margin-top:44px}
         code,.mono,td{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
         code{word-break:break-all}
@@ -92,7 +91,7 @@ internal static class ReportAssets
           body{font-size:11px}
           main{max-width:none;padding:0}
           h2{break-before:page;break-after:avoid}
-          h3,h4{break-after:avoid}
+          h3{break-after:avoid}
           tr,svg,details.proc>summary{break-inside:avoid}
           .scroll{overflow:visible}
           th{cursor:auto}

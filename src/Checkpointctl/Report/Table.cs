@@ -10,7 +10,7 @@ internal readonly record struct Cell(string Text, string? SortKey = null, string
     public static Cell Number(ulong value, string? text = null) => new(text ?? Html.Int(value), Html.Int(value), "num");
 
     /// <summary>Long text that wraps (cells do not by default).</summary>
-    public static Cell Wrapped(string text, string? title = null) => new(text, null, "wrap", title);
+    public static Cell Wrapped(string text) => new(text, null, "wrap");
 }
 
 /// <summary>A table row, with an optional id (a link target) and class (e.g. a diff mark).</summary>
