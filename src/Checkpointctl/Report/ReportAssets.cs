@@ -106,7 +106,7 @@ internal static class ReportAssets
         </defs></svg>
         """;
 
-    /// <summary>Sorts tables by a clicked column, expands or collapses trees, opens sections for printing.</summary>
+    /// <summary>Sorts tables by a clicked column, expands or collapses trees, opens what a link points into, opens sections for printing.</summary>
     public const string Script = """
         (function () {
           'use strict';
@@ -149,6 +149,13 @@ internal static class ReportAssets
               document.getElementById(b.getAttribute('data-target')).querySelectorAll('details.proc').forEach(function (d) { d.open = open; });
             });
           });
+          // A link to a process, memory map or mapping inside collapsed parts opens them.
+          function openTarget() {
+            var t = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+            for (; t; t = t.parentElement) { if (t.tagName === 'DETAILS') t.open = true; }
+          }
+          window.addEventListener('hashchange', openTarget);
+          openTarget();
           var opened = [];
           window.addEventListener('beforeprint', function () {
             document.querySelectorAll('details:not([open]):not(.env)').forEach(function (d) { d.open = true; opened.push(d); });
