@@ -171,6 +171,7 @@ public class ReportTests
     [InlineData(new[] { "report", "missing.tar" }, "required flag(s) \"output\" not set")]
     [InlineData(new[] { "report", "missing.tar", "-o", "/nonexistent-dir/r.html" }, "open /nonexistent-dir/r.html: no such file or directory")]
     [InlineData(new[] { "report", "missing.tar", "--output" }, "flag needs an argument: --output")]
+    [InlineData(new[] { "report", "a.tar", "./missing.tar", "-o", "missing.tar" }, "refusing to write to missing.tar: it is a checkpoint the report reads")]
     public void Flags_are_checked_before_any_input_is_opened(string[] args, string error) =>
         Assert.Equal(error, CliRunner.AssertError(CliRunner.Run(args)));
 

@@ -60,6 +60,9 @@ internal sealed class ReportCommand : CliCommand
         var output = parse.GetValue(_output);
         if (string.IsNullOrEmpty(output))
             throw new UsageException("required flag(s) \"output\" not set");
+        // Written atomically, a report named like its input would replace the checkpoint.
+        if (files.Any(f => Path.GetFullPath(f) == Path.GetFullPath(output)))
+            throw new UsageException($"refusing to write to {output}: it is a checkpoint the report reads");
         var options = Options(parse.GetValue(_parent) is { Length: > 0 } p ? new CheckpointInput(p) : null);
         var containers = ContainerOption.Read(parse, _container);
         long written = 0;

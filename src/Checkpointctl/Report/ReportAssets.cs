@@ -90,7 +90,8 @@ internal static class ReportAssets
           header.top p{color:#000}
           body{font-size:11px}
           main{max-width:none;padding:0}
-          h2{break-before:page;break-after:avoid}
+          h2{break-after:avoid}
+          h2.cp,h2[id$="-memory"]{break-before:page}
           h3{break-after:avoid}
           tr,svg,details.proc>summary{break-inside:avoid}
           .scroll{overflow:visible}
