@@ -97,5 +97,8 @@ internal sealed class Html
 
     public static string Int(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary><c>1 filter</c>, <c>2 filters</c>.</summary>
+    public static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{Int(n)} {noun}s";
+
     public static string Hex(ulong value) => value.ToString("x", CultureInfo.InvariantCulture);
 }

@@ -46,7 +46,7 @@ internal static class MemoryMapSection
         var open = c.Inspection.MemoryMaps![0] == map;
         html.Open("details", ("class", "memmap"), ("id", $"{c.Key}-mm-{map.Pid}"), ("open", open ? "" : null)).Open("summary")
             .Element("span", Html.Int(map.Pid), "pid").Raw(" ").Element("b", map.Command)
-            .Text($" · {map.Mappings.Count} mappings · {map.DumpedPages} pages dumped ({Units.Bytes((long)map.DumpedPages * map.PageSize)})"
+            .Text($" · {Html.Count(map.Mappings.Count, "mapping")} · {map.DumpedPages} pages dumped ({Units.Bytes((long)map.DumpedPages * map.PageSize)})"
                   + $", {map.ParentPages} in parent, {map.LazyPages} lazy").Close("summary");
         if (map.Executable.Length > 0)
             html.Open("div").Element("span", "Executable: ", "muted").Element("code", map.Executable).Close("div");

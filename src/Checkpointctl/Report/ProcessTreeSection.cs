@@ -87,7 +87,7 @@ internal static class ProcessTreeSection
     {
         var rows = threads.Threads.Select(t => new Row(
         [
-            Cell.Number(t.Tid), t.Name, t.SchedPolicy ?? "", t.Nice is { } n ? Cell.Number(n) : "", t.SeccompMode + (t.SeccompFilters > 0 ? $" ({t.SeccompFilters} filters)" : ""),
+            Cell.Number(t.Tid), t.Name, t.SchedPolicy ?? "", t.Nice is { } n ? Cell.Number(n) : "", t.SeccompMode + (t.SeccompFilters > 0 ? $" ({Html.Count(t.SeccompFilters, "filter")})" : ""),
             ForensicTreeRenderer.SignalList(t.Blocked), ForensicTreeRenderer.SignalList(t.Pending),
         ])).ToList();
         Table.Write(html, ["TID", "Name", "Scheduling", "Nice", "Seccomp", "Blocked signals", "Pending signals"], rows);
@@ -95,7 +95,7 @@ internal static class ProcessTreeSection
 
     private static void Environment(Html html, IReadOnlyList<KeyValuePair<string, string>> env)
     {
-        html.Open("div", ("class", "muted")).Text($"Environment ({env.Count} variables; click a name to show its value):").Close("div");
+        html.Open("div", ("class", "muted")).Text($"Environment ({Html.Count(env.Count, "variable")}; click a name to show its value):").Close("div");
         html.Open("ul", ("class", "env"));
         foreach (var (key, value) in env)
             html.Raw("<li><details class=\"env\">").Element("summary", key).Element("code", value).Raw("</details></li>");

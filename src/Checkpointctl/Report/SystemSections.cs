@@ -40,7 +40,7 @@ internal static class SystemSections
             Cell.Number(p.Pid), p.Command, Ids(p.Uids), Ids(p.Gids), string.Join(", ", p.Groups),
             Capabilities(p.CapabilitySets),
             p.NoNewPrivs switch { true => "yes", false => "no", null => "" },
-            p.SeccompMode + (p.SeccompFilters > 0 ? $" ({p.SeccompFilters} filters, {p.SeccompInstructions} instructions)" : ""),
+            p.SeccompMode + (p.SeccompFilters > 0 ? $" ({Html.Count(p.SeccompFilters, "filter")}, {Html.Count(p.SeccompInstructions, "instruction")})" : ""),
             p.Lsm + (p.LsmProfile != null ? ": " + p.LsmProfile : ""),
         ])).ToList();
         Table.Write(html, ["PID", "Process", "UIDs (r/e/s/fs)", "GIDs (r/e/s/fs)", "Groups", "Capabilities", "No new privs", "Seccomp", "LSM"], rows);
