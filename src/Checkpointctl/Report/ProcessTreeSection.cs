@@ -26,7 +26,7 @@ internal static class ProcessTreeSection
         var budget = MaxProcesses;
         Process(html, c, root, threads, depth: 0, ref budget);
         html.Close("ul").Raw("\n");
-        var total = FilesSection.Commands(c).Count;
+        var total = c.Commands().Count;
         if (total > MaxProcesses)
             html.Element("p", $"{total - MaxProcesses} more processes not shown (the report shows at most {MaxProcesses}).", "note");
     }

@@ -9,7 +9,7 @@ internal static class SocketsSection
     public static void Write(Html html, ReportCheckpoint c)
     {
         HtmlReport.Heading(html, c, "sockets", "Sockets");
-        var commands = FilesSection.Commands(c);
+        var commands = c.Commands();
         var sockets = (c.Inspection.Sockets ?? []).SelectMany(p => p.Sockets.Select(s => (p.Pid, Socket: s))).ToList();
         if (sockets.Count > 0)
             SocketGraph.Write(html, sockets, commands);
