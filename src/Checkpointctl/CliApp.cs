@@ -26,7 +26,7 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Stream rawStdout, bool stderrIsTerminal = false)
     {
         var context = new CliContext(stdout, stderr, rawStdout, stderrIsTerminal);
-        List<CliCommand> commands = [new BuildCommand(), new CheckCommand(), new CoredumpCommand(), new DiffCommand(), new ImageCommand(), new InspectCommand(), new ListCommand(), new MemparseCommand(), new ShowCommand()];
+        List<CliCommand> commands = [new BuildCommand(), new CheckCommand(), new CoredumpCommand(), new DiffCommand(), new ImageCommand(), new InspectCommand(), new ListCommand(), new MemparseCommand(), new ReportCommand(), new ShowCommand()];
         var builtIn = commands.Select(c => c.Name).Concat(["completion", "help", "plugin"]).ToHashSet(StringComparer.Ordinal);
         commands.Add(new CompletionCommand(commands));
         commands.Add(new PluginCommand(builtIn));

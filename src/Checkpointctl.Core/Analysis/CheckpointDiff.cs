@@ -153,7 +153,7 @@ public sealed class CheckpointDiff
     public static CheckpointDiff Compare(Inspection a, Inspection b, DiffOptions options) => Compare(a, b, options, sameContainer: true);
 
     /// <summary>Compares two inspections; <paramref name="sameContainer"/> false for containers paired by name (a pod's).</summary>
-    internal static CheckpointDiff Compare(Inspection a, Inspection b, DiffOptions options, bool sameContainer)
+    public static CheckpointDiff Compare(Inspection a, Inspection b, DiffOptions options, bool sameContainer)
     {
         if (sameContainer && a.Container.Config.Id != b.Container.Config.Id)
         {

@@ -61,6 +61,9 @@ public sealed record InspectOptions
     /// <summary>A checkpoint without <c>pstree.img</c> has no process tree (and no files or sockets) instead of an error.</summary>
     public bool OptionalProcessTree { get; init; }
 
+    /// <summary>A checkpoint without <c>stats-dump</c> has no statistics (<see cref="Inspection.Stats"/> null) instead of an error.</summary>
+    public bool OptionalStats { get; init; }
+
     /// <summary>The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump itself.</summary>
     public CheckpointInput? Parent { get; init; }
 

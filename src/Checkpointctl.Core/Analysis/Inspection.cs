@@ -113,7 +113,7 @@ public sealed class Inspection
         var container = ContainerInfo.Read(archive, withNetwork: true);
         var images = new CriuImages(pages, parents);
         // containerd's checkpoint image has no CRIU statistics: --all shows none rather than failing (--stats still asks).
-        var noStats = options.All && archive.Image is { IsContainerdCheckpoint: true } && !archive.Contains(ArchiveLayout.StatsDump);
+        var noStats = (options.OptionalStats || (options.All && archive.Image is { IsContainerdCheckpoint: true })) && !archive.Contains(ArchiveLayout.StatsDump);
         var stats = options.Stats && !noStats ? ReadStats(archive) : null;
         var gpu = Wrap("failed to get GPU state: ", () => GpuState.Read(images, gpuHeaders));
         ProcessNode? root = null;

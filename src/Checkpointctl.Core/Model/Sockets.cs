@@ -24,7 +24,14 @@ public sealed record SocketInfo(
     ulong SendBuffer,
     ulong RecvBuffer,
     ulong SendQueue,
-    ulong RecvQueue);
+    ulong RecvQueue)
+{
+    /// <summary>The socket's inode (INET and UNIX sockets), 0 when not recorded.</summary>
+    public uint Inode { get; init; }
+
+    /// <summary>A UNIX socket's peer inode (0 when unconnected): two sockets of the checkpoint that name each other are a pair.</summary>
+    public uint Peer { get; init; }
+}
 
 public enum SocketKind
 {
@@ -74,7 +81,7 @@ public static class Sockets
         }
         return new SocketInfo(fd, SocketKind.Inet, protocol, protocol, TcpStateName(sk.State), "",
             Address(sk.SrcAddr, v6), sk.SrcPort, Address(sk.DstAddr, v6), sk.DstPort, v6,
-            sk.Opts?.SoSndbuf ?? 0, sk.Opts?.SoRcvbuf ?? 0, outq, inq);
+            sk.Opts?.SoSndbuf ?? 0, sk.Opts?.SoRcvbuf ?? 0, outq, inq) { Inode = sk.Ino };
     }
 
     private static SocketInfo Unix(int fd, UnixSkEntry sk, CriuImages images)
@@ -89,7 +96,10 @@ public static class Sockets
             }
         }
         return new SocketInfo(fd, SocketKind.Unix, "UNIX", SocketTypeName(sk.Type), TcpStateName(sk.State),
-            OpenFiles.UnixName(sk.Name.Span), "", 0, "", 0, false, sk.Opts?.SoSndbuf ?? 0, sk.Opts?.SoRcvbuf ?? 0, 0, queued);
+            OpenFiles.UnixName(sk.Name.Span), "", 0, "", 0, false, sk.Opts?.SoSndbuf ?? 0, sk.Opts?.SoRcvbuf ?? 0, 0, queued)
+        {
+            Inode = sk.Ino, Peer = sk.Peer,
+        };
     }
 
     private static SocketInfo Packet(int fd, PacketSockEntry sk)
