@@ -50,6 +50,18 @@ public class ReportTests
         }
     }
 
+    [Fact]
+    public void The_cgroups_criu_recorded_are_in_the_table()
+    {
+        using var dir = new ScratchDir();
+        var html = File.ReadAllText(Write(dir, "r.html", TestPaths.Archive("simple-none.tar")));
+        Assert.Contains("<h3>Cgroups</h3>", html);
+        Assert.Contains("pids.max: 2048", html);
+        Assert.Contains("/libpod_parent/libpod-0f4219ee3612d1d66b60bb104270657bc6a769537598a2454dac39634e5c7b24", html);
+        // A CRIU directory dumped without cgroups has no such table.
+        Assert.DoesNotContain("<h3>Cgroups</h3>", File.ReadAllText(Write(dir, "p.html", TestPaths.Criu("piggie"))));
+    }
+
     private static IEnumerable<JsonElement> Entries(string file) =>
         JsonDocument.Parse(File.ReadAllText(file)).RootElement.GetProperty("entries").EnumerateArray().ToList();
 

@@ -21,7 +21,7 @@ internal sealed class ReportCommand : CliCommand
     /// <summary>What the report shows: everything of <c>inspect --everything</c> but registers, with memory sizes for the diff.</summary>
     private static InspectOptions Options(CheckpointInput? parent) => new()
     {
-        All = true, Threads = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true, RootfsDiff = true, Logs = true,
+        All = true, Threads = true, MemoryMap = true, Namespaces = true, Security = true, Cgroups = true, Inventory = true, RootfsDiff = true, Logs = true,
         ProcessMemory = true, OptionalStats = true, Parent = parent,
     };
 

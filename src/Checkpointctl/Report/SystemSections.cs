@@ -2,7 +2,7 @@ using Checkpointctl.Core.Model;
 
 namespace Checkpointctl.Cli.Report;
 
-/// <summary>Mounts, namespaces and each process's credentials and confinement, as sortable tables.</summary>
+/// <summary>Mounts, namespaces, each process's credentials and confinement, and cgroups, as sortable tables.</summary>
 internal static class SystemSections
 {
     public static void WriteMounts(Html html, ReportCheckpoint c)
@@ -19,6 +19,20 @@ internal static class SystemSections
             Namespaces(html, view);
         html.Element("h3", "Credentials and confinement");
         Security(html, c.Inspection.Security ?? []);
+        if (c.Inspection.Cgroups is { Sets.Count: > 0 } cgroups)
+            Cgroups(html, cgroups);
+    }
+
+    // One row per hierarchy of each set the processes are in, with the properties CRIU recorded (limits).
+    private static void Cgroups(Html html, CgroupView view)
+    {
+        html.Element("h3", "Cgroups");
+        var rows = view.Sets.SelectMany(set => set.Members.Select(m => new Row(
+        [
+            Cell.Number(set.Id), string.Join(", ", view.Processes.Where(p => p.Set == set.Id).Select(p => p.Pid)), m.Hierarchy, m.Path,
+            Cell.Wrapped(string.Join("; ", m.Properties.Where(p => p.Value.Length > 0).Select(p => $"{p.Name}: {p.Value.TrimEnd('\n').Replace("\n", ", ", StringComparison.Ordinal)}"))),
+        ]))).ToList();
+        Table.Write(html, ["Set", "Processes", "Hierarchy", "Path", "Recorded"], rows);
     }
 
     private static void Namespaces(Html html, NamespaceView view)
