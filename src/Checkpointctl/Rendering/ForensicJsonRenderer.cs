@@ -108,60 +108,33 @@ internal static class ForensicJsonRenderer
     private static void WriteCgroups(GoJsonWriter w, CgroupView view)
     {
         w.Name("cgroups");
-        w.BeginObject();
-        w.Name("processes");
-        w.BeginArray();
-        foreach (var p in view.Processes)
+        w.Object(() =>
         {
-            w.BeginObject();
-            w.Property("pid", p.Pid);
-            w.Property("command", p.Command);
-            w.Property("set", p.Set);
-            if (p.Threads.Count > 0)
+            w.Array("processes", view.Processes, p => w.Object(() =>
             {
-                w.Name("threads");
-                w.BeginArray();
-                foreach (var (tid, set) in p.Threads)
+                w.Property("pid", p.Pid);
+                w.Property("command", p.Command);
+                w.Property("set", p.Set);
+                if (p.Threads.Count > 0)
+                    w.Array("threads", p.Threads, t => w.Object(() => { w.Property("tid", t.Tid); w.Property("set", t.Set); }));
+            }));
+            w.Array("sets", view.Sets, set => w.Object(() =>
+            {
+                w.Property("id", set.Id);
+                w.Array("cgroups", set.Members, m => w.Object(() =>
                 {
-                    w.BeginObject();
-                    w.Property("tid", tid);
-                    w.Property("set", set);
-                    w.EndObject();
-                }
-                w.EndArray();
-            }
-            w.EndObject();
-        }
-        w.EndArray();
-        w.Name("sets");
-        w.BeginArray();
-        foreach (var set in view.Sets)
-        {
-            w.BeginObject();
-            w.Property("id", set.Id);
-            w.Name("cgroups");
-            w.BeginArray();
-            foreach (var m in set.Members)
-                WriteCgroupMember(w, m);
-            w.EndArray();
-            w.EndObject();
-        }
-        w.EndArray();
-        w.EndObject();
-    }
-
-    private static void WriteCgroupMember(GoJsonWriter w, CgroupMember m)
-    {
-        w.BeginObject();
-        w.Property("hierarchy", m.Hierarchy);
-        w.Property("path", m.Path);
-        w.Property("cgns_prefix", m.NamespacePrefix);
-        w.Name("properties");
-        w.BeginObject();
-        foreach (var (name, value) in m.Properties)
-            w.Property(name, value);
-        w.EndObject();
-        w.EndObject();
+                    w.Property("hierarchy", m.Hierarchy);
+                    w.Property("path", m.Path);
+                    w.Property("cgns_prefix", m.NamespacePrefix);
+                    w.Name("properties");
+                    w.Object(() =>
+                    {
+                        foreach (var (name, value) in m.Properties)
+                            w.Property(name, value);
+                    });
+                }));
+            }));
+        });
     }
 
     private static void WriteNamespaces(GoJsonWriter w, NamespaceView view)

@@ -18,6 +18,24 @@ public sealed class GoJsonWriter
     public void BeginArray() => Open('[');
     public void EndArray() => Close(']');
 
+    /// <summary><c>"name": [ … ]</c>, each item written by <paramref name="write"/>.</summary>
+    public void Array<T>(string name, IEnumerable<T> items, Action<T> write)
+    {
+        Name(name);
+        BeginArray();
+        foreach (var item in items)
+            write(item);
+        EndArray();
+    }
+
+    /// <summary>An object whose properties <paramref name="write"/> writes.</summary>
+    public void Object(Action write)
+    {
+        BeginObject();
+        write();
+        EndObject();
+    }
+
     public void Name(string name)
     {
         BeforeValue();
