@@ -168,7 +168,7 @@ public static class MemoryScan
                     if (!free.TryTake(out var buffer, Timeout.Infinite))
                         break;
                     var n = (int)Math.Min(end - address, (ulong)buffer.Length);
-                    memory.Read(address, buffer.AsSpan(0, n));
+                    memory.Read(address, buffer.AsMemory(0, n));
                     filled.Add((address, buffer, n));
                     address += (ulong)n;
                 }

@@ -34,7 +34,7 @@ public sealed class Pagemap
     {
         Name = name;
         PagesId = pagesId;
-        Runs = runs;
+        _runs = runs;
         PageSize = pageSize;
         PresentPages = presentPages;
         PagesFileLength = pagesFileLength;
@@ -45,8 +45,13 @@ public sealed class Pagemap
     /// <summary>The N of <c>pages-N.img</c> (never the PID).</summary>
     public ulong PagesId { get; }
 
+    private readonly PageRun[] _runs;
+
     /// <summary>The runs in ascending, non-overlapping address order.</summary>
-    public IReadOnlyList<PageRun> Runs { get; }
+    public IReadOnlyList<PageRun> Runs => _runs;
+
+    /// <summary>The runs, for loops over hundreds of thousands of them (an incremental dump's).</summary>
+    internal ReadOnlySpan<PageRun> RunSpan => _runs;
 
     public int PageSize { get; }
 
@@ -118,14 +123,17 @@ public sealed class Pagemap
     {
         var reader = CriuImageReader.Open(name, image, CriuMagic.Pagemap);
         var head = reader.Read(PagemapHead.Parser);
-        var runs = new List<PageRun>();
+        // An incremental dump's pagemap has a run for every few pages (hundreds of thousands): no list regrowth.
+        var runs = new PageRun[reader.CountRemaining()];
+        var count = 0;
         long fileOffset = 0;
         ulong present = 0;
         ulong previousEnd = 0;
         ulong total = 0;
-        while (reader.TryRead(PagemapEntry.Parser, out var e))
+        var e = new PagemapEntry();
+        while (Next(reader, ref e, count))
         {
-            var entry = runs.Count + 1;
+            var entry = count + 1;
             var pages = e.HasNrPages ? e.NrPages : e.CompatNrPages;
             var flags = e.HasFlags ? (PageFlags)e.Flags : PageFlags.None;
             if (e.HasInParent && e.InParent)
@@ -137,7 +145,7 @@ public sealed class Pagemap
                 throw new InvalidCheckpointException($"{name}: entry {entry}: address 0x{e.Vaddr:x} is not page-aligned");
             if (pages > (1UL << 40) || e.Vaddr + bytes < e.Vaddr)
                 throw new InvalidCheckpointException($"{name}: entry {entry}: {pages} pages at 0x{e.Vaddr:x} overflow the address space");
-            if (runs.Count > 0 && e.Vaddr < previousEnd)
+            if (count > 0 && e.Vaddr < previousEnd)
                 throw new InvalidCheckpointException($"{name}: entry {entry}: address 0x{e.Vaddr:x} overlaps or precedes the previous run");
             previousEnd = e.Vaddr + bytes;
             // Disjoint runs never wrap this sum, but sizes are reported as long (memparse, inspect, diff).
@@ -147,19 +155,41 @@ public sealed class Pagemap
             var blocks = CompressedBlocks(name, entry, e, pages, flags, pageSize, compression);
             if ((flags & PageFlags.Present) == 0)
             {
-                runs.Add(new PageRun(e.Vaddr, pages, flags, -1));
+                runs[count++] = new PageRun(e.Vaddr, pages, flags, -1);
                 continue;
             }
             if ((flags & PageFlags.PayloadAligned) != 0)
                 fileOffset = (fileOffset + pageSize - 1) / pageSize * pageSize;
             var length = blocks?.StoredLength ?? (long)bytes;
-            runs.Add(new PageRun(e.Vaddr, pages, flags, fileOffset, length, blocks));
+            runs[count++] = new PageRun(e.Vaddr, pages, flags, fileOffset, length, blocks);
             if (length > long.MaxValue - pageSize - fileOffset)
                 throw new InvalidCheckpointException($"{name}: entry {entry}: present pages exceed any possible pages file");
             fileOffset += length;
             present += pages;
         }
-        return new Pagemap(name, head.PagesId, [.. runs], pageSize, present, fileOffset);
+        return new Pagemap(name, head.PagesId, runs, pageSize, present, fileOffset);
+    }
+
+    // The next entry, read into the same message as the last (cleared first): no object per entry. A fresh message now
+    // and then, so that fields unknown to the schema do not pile up in it.
+    private static bool Next(CriuImageReader reader, ref PagemapEntry e, int count)
+    {
+        if (count % 4096 == 0)
+        {
+            e = new PagemapEntry();
+        }
+        else
+        {
+            e.ClearVaddr();
+            e.ClearCompatNrPages();
+            e.ClearInParent();
+            e.ClearFlags();
+            e.ClearNrPages();
+            e.CompressedSize.Clear();
+            e.ClearTotalCompressedSize();
+            e.ClearRegionPages();
+        }
+        return reader.TryReadInto(e);
     }
 
     // The rules of checkpoint-shapes.md §1.6 for one entry; its blocks when it is stored compressed, else null.
@@ -257,11 +287,11 @@ public sealed class Pagemap
     /// <summary>Index of the run that holds <paramref name="address"/>, or -1.</summary>
     public int FindRun(ulong address)
     {
-        int lo = 0, hi = Runs.Count - 1;
+        int lo = 0, hi = _runs.Length - 1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
-            var run = Runs[mid];
+            var run = _runs[mid];
             if (address < run.Address)
                 hi = mid - 1;
             else if (address - run.Address >= run.PageCount * (ulong)PageSize)
