@@ -94,9 +94,11 @@ public class IncrementalChainTests
         File.CreateSymbolicLink(Path.Combine(newest, "parent"), "../dump1");
         Assert.Equal($"parent image set {newest}/parent -> ../dump1: open {dir.Path}/dump1: no such file or directory",
             CliRunner.AssertError(CliRunner.Run("memparse", newest, "--pid", "1", "-s", "x")));
-        var (full, _) = PodmanPair(dir.Path, "tar", "tar");
+        var (full, pre) = PodmanPair(dir.Path, "tar", "tar");
+        File.Delete(pre);
         var missing = $"{full}: checkpoint/parent -> ../pre-checkpoint: the parent image set is not in the archive, nor beside it as "
-                      + "full-pre.tar or full-pre-checkpoint.tar or pre-full.tar or pre-checkpoint-full.tar (give it with --parent)";
+                      + "full-pre.tar or full-pre-checkpoint.tar or pre-full.tar or pre-checkpoint-full.tar or pre.* or pre-checkpoint.* of the same container "
+                      + "(give it with --parent)";
         Assert.Equal(missing, CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x")));
         Assert.EndsWith($"failed to process command line arguments: {missing}", CliRunner.AssertError(CliRunner.Run("inspect", full, "--ps-tree-cmd")));
         Assert.Equal(missing, CliRunner.AssertError(CliRunner.Run("memparse", full)));
@@ -149,6 +151,60 @@ public class IncrementalChainTests
         File.Move(Path.Combine(dir.Path, "full-previous.tar.gz"), Path.Combine(dir.Path, name));
         AssertMemoryCommandsEqual(original, full);
         Assert.Equal(Tree(original), Tree(full));
+    }
+
+    [Fact]
+    public void Podmans_documented_pair_is_found_beside()
+    {
+        // podman-container-checkpoint(1): `-P -e pre-checkpoint.tar.gz`, then `--with-previous -e checkpoint.tar.gz`.
+        using var dir = new ScratchDir();
+        var original = Original.Value.WriteArchive(dir.Path, "original.tar");
+        var (full, pre) = PodmanPair(dir.Path, "tar.gz", "tar.gz");
+        var documented = Path.Combine(dir.Path, "checkpoint.tar.gz");
+        File.Move(full, documented);
+        File.Move(pre, Path.Combine(dir.Path, "pre-checkpoint.tar.gz"));
+        AssertMemoryCommandsEqual(original, documented);
+        Assert.Equal(Tree(original), Tree(documented));
+    }
+
+    [Theory]
+    [InlineData("pre.tar.gz", "tar.gz")]
+    [InlineData("pre.tar", "tar.zst")]
+    [InlineData("pre-checkpoint.tar.zst", "tar")]
+    public void Pre_checkpoint_of_the_same_container_is_found_under_another_name(string name, string fullKind)
+    {
+        using var dir = new ScratchDir();
+        var original = Original.Value.WriteArchive(dir.Path, "original.tar");
+        var (full, pre) = PodmanPair(dir.Path, fullKind, name[(name.IndexOf('.') + 1)..]);
+        if (Path.GetFileName(pre) != name)
+            File.Move(pre, Path.Combine(dir.Path, name));
+        // Passed over: another container's pre-checkpoint, and a checkpoint of the same container.
+        PreCheckpoint("other-container").WriteArchive(dir.Path, "pre-checkpoint.tar");
+        Newest.WriteArchive(dir.Path, "pre.old.tar");
+        AssertMemoryCommandsEqual(original, full);
+        Assert.Equal(Tree(original), Tree(full));
+    }
+
+    [Fact]
+    public void Pre_checkpoint_under_another_name_is_taken_only_when_unambiguous()
+    {
+        using var dir = new ScratchDir();
+        var (full, pre) = PodmanPair(dir.Path, "tar.gz", "tar.gz");
+        File.Move(pre, Path.Combine(dir.Path, "pre.tar.gz"));
+        var id = ContainerId(Newest);
+        Oldest.MemoryOnly().Under("pre-checkpoint/").WriteArchive(dir.Path, "pre-checkpoint.tar");
+        Assert.Equal($"{full}: pre-checkpoint.tar and pre.tar.gz beside it are all pre-checkpoints of container {id} (give the parent with --parent)",
+            CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x")));
+        // Of other containers only: none is taken.
+        File.Delete(Path.Combine(dir.Path, "pre-checkpoint.tar"));
+        File.Delete(Path.Combine(dir.Path, "pre.tar.gz"));
+        PreCheckpoint("other-container").WriteArchive(dir.Path, "pre.tar.gz");
+        Assert.StartsWith($"{full}: checkpoint/parent -> ../pre-checkpoint: the parent image set is not in the archive, nor beside it as ",
+            CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x")));
+        // Named after the archive, but of another container: said, not taken.
+        var named = PreCheckpoint("other-container").WriteArchive(dir.Path, "full-pre.tar.gz", TestArchive.Gzip);
+        Assert.Equal($"{named} (beside {full}): a checkpoint of container other-container, not of {id} (give the parent with --parent)",
+            CliRunner.AssertError(CliRunner.Run("memparse", full, "--pid", "1", "-s", "x")));
     }
 
     [Fact]
@@ -210,6 +266,20 @@ public class IncrementalChainTests
         var pre = Oldest.MemoryOnly().Under("pre-checkpoint/").WriteArchive(dir, "pre." + preKind, Compressor(preKind));
         return (full, pre);
     }
+
+    // A pre-checkpoint export of the container with ID `id` (its config.dump says so).
+    private static DumpFiles PreCheckpoint(string id)
+    {
+        var files = Oldest.MemoryOnly().Under("pre-checkpoint/");
+        var i = files.Files.FindIndex(f => f.Name == "config.dump");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(files.Files[i].Data)!;
+        config["id"] = id;
+        files.Files[i] = ("config.dump", System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
+        return files;
+    }
+
+    private static string ContainerId(DumpFiles files) =>
+        System.Text.Json.Nodes.JsonNode.Parse(files.Files.Single(f => f.Name == "config.dump").Data)!["id"]!.GetValue<string>();
 
     private static void AssertMemoryCommandsEqual(string original, string path, params string[] extra)
     {

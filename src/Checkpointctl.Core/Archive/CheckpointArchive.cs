@@ -74,6 +74,9 @@ public sealed class CheckpointArchive : IDisposable
 
     public bool TryGetMember(string name, out ArchiveMember member) => _members.TryGetValue(name, out member!);
 
+    /// <summary>The member's bytes can be had: held, or readable in place.</summary>
+    public bool CanRead(string name) => _held.ContainsKey(name) || _randomAccess.ContainsKey(name);
+
     /// <summary>Regular-file members whose names match <paramref name="pattern"/>.</summary>
     public IEnumerable<ArchiveMember> MembersMatching(MemberPattern pattern) => _members.Values.Where(m => pattern.Matches(m.Name));
 

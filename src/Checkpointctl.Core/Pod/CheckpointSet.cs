@@ -1,4 +1,5 @@
 using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Metadata;
 
 namespace Checkpointctl.Core.Pod;
 
@@ -123,7 +124,7 @@ public sealed class CheckpointSet : IDisposable
     private CheckpointRoot OpenMember(PodContainer container, string file, ArchiveRequest request, PagesPlan plan)
     {
         var pages = Opened(new CheckpointInput(file), WithConfig(request), plan);
-        if (PodReader.ContainerId(pages.Archive) is { Length: > 0 } id && id != container.Id)
+        if (ContainerConfig.IdIn(pages.Archive) is { Length: > 0 } id && id != container.Id)
             throw new InvalidCheckpointException($"{file}: holds container {id}, but {PodLayout.Manifest} gives {container.Id} for container {container.Name}");
         return new CheckpointRoot(container, pages);
     }
@@ -239,7 +240,8 @@ public sealed class CheckpointSet : IDisposable
     /// </summary>
     public static ArchiveRequest ForAnyLayout(ArchiveRequest request) => new()
     {
-        Hold = [.. request.Hold, .. request.Hold.Select(Nested), .. PodLayout.Markers],
+        // config.dump too: the container's ID, which a pre-checkpoint export found beside the archive must share.
+        Hold = [.. request.Hold, ArchiveLayout.ConfigDump, .. request.Hold.Select(Nested), .. PodLayout.Markers],
         Consumers = [.. request.Consumers, .. request.Consumers.Select(c => c with { Pattern = Nested(c.Pattern) })],
         NeedIndex = request.NeedIndex,
         RequireCheckpointDirectory = false,
