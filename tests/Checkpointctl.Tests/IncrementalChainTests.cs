@@ -220,19 +220,81 @@ public class IncrementalChainTests
     [Theory]
     [InlineData("tar")]
     [InlineData("tar.gz")]
-    public void Pre_checkpoint_export_alone_is_named_as_such(string kind)
+    public void Pre_checkpoint_export_alone_shows_its_memory(string kind)
     {
         using var dir = new ScratchDir();
+        var original = Original.Value.WriteArchive(dir.Path, "original.tar");
         var (_, pre) = PodmanPair(dir.Path, "tar", kind);
-        var expected = $"checkpoint directory is missing in the archive file: {pre} (it is a pre-checkpoint export: pre-checkpoint/ holds "
-                       + "the processes' memory at pre-dump time, no process tree, files or sockets; give it with --parent when reading the checkpoint made with --with-previous)";
-        Assert.Equal(expected, CliRunner.AssertError(CliRunner.Run("memparse", pre)));
-        Assert.EndsWith(expected, CliRunner.AssertError(CliRunner.Run("show", pre)));
-        Assert.EndsWith(expected, CliRunner.AssertError(CliRunner.Run("inspect", pre)));
+        // The pre-dump holds every page: hexdump and searches as of the original.
+        AssertMemoryCommandsEqual(original, pre);
+        // The table: its pagemaps' PIDs and their memory, as the original's MEMORY SIZE column says.
+        var table = Run(pre, "memparse").Split('\n');
+        Assert.Equal("Displaying pre-dumped memory sizes from <CHECKPOINT> (a pre-checkpoint export: memory only, no process names or mappings)", table[1]);
+        Assert.Matches("^PID +MEMORY SIZE$", table[3]);
+        var sizes = Rows(Run(original, "memparse")).Select(r => $"{r[0]} {r[2]}").ToList();
+        Assert.Equal(sizes, Rows(string.Join('\n', table)).Select(r => $"{r[0]} {r[1]}"));
+        var pids = string.Join(", ", Rows(Run(original, "memparse")).Select(r => r[0]));
+        Assert.Equal($"no process with PID 99 in pre-checkpoint export {pre} (it holds the memory of PIDs {pids})",
+            CliRunner.AssertError(CliRunner.Run("memparse", pre, "--pid", "99", "-s", "x")));
+    }
+
+    [Theory]
+    [InlineData("tar")]
+    [InlineData("tar.zst")]
+    public void Pre_checkpoint_export_alone_has_an_overview(string kind)
+    {
+        using var dir = new ScratchDir();
+        var (full, pre) = PodmanPair(dir.Path, "tar", kind);
+        var preSize = Oldest.MemoryOnly().Files.Where(f => f.Name.StartsWith("checkpoint/", StringComparison.Ordinal)).Sum(f => (long)f.Data.Length);
+        var show = Run(pre, "show").Split('\n');
+        Assert.Equal("Displaying container pre-checkpoint data from <CHECKPOINT>", show[1]);
+        var fullShow = Run(full, "show").Split('\n');
+        // Upstream's columns and the container's values; the size is pre-checkpoint/'s.
+        Assert.Equal(fullShow[3], show[3]);
+        Assert.Equal(Cells(fullShow[5])[..6], Cells(show[5])[..6]);
+        Assert.Equal(Units(preSize), Cells(show[5])[6]);
+        Assert.Equal("", show[6]);
+        Assert.StartsWith("<CHECKPOINT>: a pre-checkpoint export (podman container checkpoint --pre-checkpoint): the processes' memory at pre-dump time", show[7]);
+        var inspect = Run(pre, "inspect");
+        Assert.StartsWith("\nDisplaying container pre-checkpoint tree view from <CHECKPOINT>\n", inspect);
+        Assert.Contains("Pre-checkpoint: a pre-checkpoint export (podman container checkpoint --pre-checkpoint)", inspect);
+        Assert.Contains($"Checkpoint size: {Units(preSize)}", inspect);
+        Assert.Contains("CRIU inventory", Run(pre, "inspect", "--inventory"));
+        Assert.Contains("\n    \"pre_checkpoint\": true,\n    \"checkpoint_size\": {", Run(pre, "inspect", "--format", "json"));
+        Assert.DoesNotContain("pre_checkpoint", Run(full, "inspect", "--format", "json"));
+        Assert.Equal($"{pre} is a pre-checkpoint export: pre-checkpoint/ holds the processes' memory at pre-dump time, no process tree, files or sockets "
+                     + "(memparse reads its memory)", CliRunner.AssertError(CliRunner.Run("inspect", pre, "--ps-tree")));
+        // Commands about processes say what it is.
+        Assert.EndsWith("(it is a pre-checkpoint export: pre-checkpoint/ holds the processes' memory at pre-dump time, no process tree, files or sockets; "
+                        + "give it with --parent when reading the checkpoint made with --with-previous)",
+            CliRunner.AssertError(CliRunner.Run("coredump", pre, "-o", dir.Path)));
         // Neither directory: upstream's message alone.
         var neither = Original.Value.Under("other/").WriteArchive(dir.Path, "neither.tar");
         Assert.Equal($"checkpoint directory is missing in the archive file: {neither}", CliRunner.AssertError(CliRunner.Run("memparse", neither)));
     }
+
+    [Fact]
+    public void Streamed_pre_checkpoint_export_is_read_by_a_second_pass_once_known()
+    {
+        using var dir = new ScratchDir();
+        var original = Original.Value.WriteArchive(dir.Path, "original.tar");
+        var (_, pre) = PodmanPair(dir.Path, "tar", "tar.gz");
+        var passes = 0;
+        var want = new PageSourceTests.Collect();
+        var got = new PageSourceTests.Collect();
+        MemoryScan.Run(original, 1, want);
+        MemoryScan.Run(new CheckpointInput(pre, () => { passes++; return new NonSeekableStream(File.OpenRead(pre)); }), 1, got);
+        Assert.Equal(want.Bytes.ToArray(), got.Bytes.ToArray());
+        // The first pass must reach the end to know there is no checkpoint/ (a bundle tarred whole may hold it later).
+        Assert.Equal(2, passes);
+    }
+
+    private static List<string[]> Rows(string table) =>
+        table.Split('\n').SkipWhile(l => !l.StartsWith("---", StringComparison.Ordinal)).Skip(1).Where(l => l.Length > 0).Select(Cells).ToList();
+
+    private static string[] Cells(string line) => System.Text.RegularExpressions.Regex.Split(line.Trim(), "  +");
+
+    private static string Units(long bytes) => bytes < 1024 ? $"{bytes} B" : bytes < 1 << 20 ? $"{bytes / 1024.0:0.0} KiB" : $"{bytes / 1048576.0:0.0} MiB";
 
     [Fact]
     public void Cycle_of_parent_links_is_an_error()

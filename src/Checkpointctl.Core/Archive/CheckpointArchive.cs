@@ -106,14 +106,14 @@ public sealed class CheckpointArchive : IDisposable
     }
 
     /// <summary>Sizes computed from tar headers (or file sizes), as upstream's <c>getArchiveSizes</c>.</summary>
-    public CheckpointSizes Sizes
+    public CheckpointSizes Sizes => SizesOf(ArchiveLayout.CheckpointPrefix);
+
+    /// <summary>The sizes with the CRIU images in <paramref name="imageSet"/> (a pre-checkpoint export's <c>pre-checkpoint/</c>).</summary>
+    public CheckpointSizes SizesOf(string imageSet)
     {
-        get
-        {
-            if (!IsIndexComplete)
-                throw new InvalidOperationException("sizes need the complete member index");
-            return CheckpointSizes.FromMembers(_allRegular);
-        }
+        if (!IsIndexComplete)
+            throw new InvalidOperationException("sizes need the complete member index");
+        return CheckpointSizes.FromMembers(_allRegular, imageSet);
     }
 
     // Every regular-file entry including duplicates: sizes count what the archive holds.
