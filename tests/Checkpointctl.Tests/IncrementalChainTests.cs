@@ -274,6 +274,18 @@ public class IncrementalChainTests
     }
 
     [Fact]
+    public void Unpacked_pre_checkpoint_export_shows_its_memory()
+    {
+        using var dir = new ScratchDir();
+        var original = Original.Value.WriteArchive(dir.Path, "original.tar");
+        var pre = Oldest.MemoryOnly().Under("pre-checkpoint/").WriteDirectory(dir.Path, "pre");
+        AssertMemoryCommandsEqual(original, pre);
+        Assert.StartsWith("\nDisplaying container pre-checkpoint data from <CHECKPOINT>\n", Run(pre, "show"));
+        var neither = Original.Value.Under("other/").WriteDirectory(dir.Path, "neither");
+        Assert.Equal($"checkpoint directory is missing in the checkpoint directory: {neither}", CliRunner.AssertError(CliRunner.Run("memparse", neither)));
+    }
+
+    [Fact]
     public void Streamed_pre_checkpoint_export_is_read_by_a_second_pass_once_known()
     {
         using var dir = new ScratchDir();

@@ -126,17 +126,21 @@ public sealed class CheckpointSet : IDisposable
             Hold = request.Hold, Consumers = request.Consumers, NeedIndex = request.NeedIndex, RequireCheckpointDirectory = false,
             IsComplete = request.IsComplete, MaxMemberBytes = request.MaxMemberBytes, MaxHeldBytes = request.MaxHeldBytes,
         }, plan);
-        _roots = [TopRoot(pages, request)];
+        _roots = [TopRoot(pages, request, directory: pages.Archive.Image == null)];
     }
 
     // The input itself: a container checkpoint, or a pre-checkpoint export for a command that accepts one.
-    private static CheckpointRoot TopRoot(PageSource pages, ArchiveRequest request)
+    private static CheckpointRoot TopRoot(PageSource pages, ArchiveRequest request, bool directory = false)
     {
         var archive = pages.Archive;
         if (request.AcceptPreCheckpoint && IsPreCheckpointExport(archive))
             return new CheckpointRoot(null, pages, ImageSet: ArchiveLayout.PreCheckpointPrefix);
         if (request.RequireCheckpointDirectory && !archive.HasCheckpointDirectory)
-            throw MissingCheckpointDirectory(archive);
+        {
+            throw directory
+                ? new MissingCheckpointDataException($"checkpoint directory is missing in the checkpoint directory: {archive.Path}{archive.PreCheckpointNote()}")
+                : MissingCheckpointDirectory(archive);
+        }
         return new CheckpointRoot(null, pages);
     }
 
@@ -246,8 +250,6 @@ public sealed class CheckpointSet : IDisposable
 
     private static MissingCheckpointDataException MissingCheckpointDirectory(CheckpointArchive archive)
     {
-        if (archive.SupportsRandomAccess && Directory.Exists(archive.Path))
-            return new MissingCheckpointDataException($"checkpoint directory is missing in the checkpoint directory: {archive.Path}{archive.PreCheckpointNote()}");
         var nested = archive.Members.Select(m => m.Name.Split('/')).Where(s => s.Length > 2 && s[1] == ArchiveLayout.CheckpointDirectory)
             .Select(s => s[0]).Distinct().Order(StringComparer.Ordinal).ToList();
         var hint = nested.Count > 0 ? $" (its directories {string.Join(", ", nested)} hold checkpoints, but there is no {PodLayout.PodOptions})" : "";
