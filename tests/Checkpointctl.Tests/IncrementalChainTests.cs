@@ -309,6 +309,38 @@ public class IncrementalChainTests
     private static string Units(long bytes) => bytes < 1024 ? $"{bytes} B" : bytes < 1 << 20 ? $"{bytes / 1024.0:0.0} KiB" : $"{bytes / 1048576.0:0.0} MiB";
 
     [Fact]
+    public void Parent_ranges_and_present_pages_are_found_range_by_range()
+    {
+        // A run per page (present, parent, parent, …) with holes; ranges unsorted, partial pages at their ends.
+        var entries = new List<Checkpointctl.Core.Criu.Images.PagemapEntry>();
+        for (ulong p = 0; p < 300; p++)
+        {
+            if (p % 7 != 6)
+                entries.Add(new() { Vaddr = 0x10000 + p * 4096, NrPages = 1, Flags = p % 3 == 0 ? 4u : 1u });
+        }
+        var pagemap = Checkpointctl.Core.Criu.Pagemap.Decode("pagemap-1.img", DumpFiles.WritePagemap(new() { PagesId = 1 }, entries));
+        (ulong Start, ulong End)[] ranges = [(0x10000 + 100 * 4096 + 17, 0x10000 + 120 * 4096), (0x10000 + 5 * 4096, 0x10000 + 50 * 4096), (0, 0x10000 + 3 * 4096)];
+        var parent = new List<(ulong, ulong)>();
+        ulong present = 0;
+        foreach (var (start, end) in ranges)
+        {
+            foreach (var e in entries)
+            {
+                var (s, t) = (Math.Max(start, e.Vaddr), Math.Min(end, e.Vaddr + 4096));
+                if (s >= t)
+                    continue;
+                if (e.Flags == 1)
+                    parent.Add((s, t));
+                else
+                    present += (t - s) / 4096;
+            }
+        }
+        Assert.Equal(parent, pagemap.ParentRanges(ranges));
+        Assert.Equal(present, pagemap.PresentPagesIn(ranges));
+        Assert.True(parent.Count > 30 && present > 10);
+    }
+
+    [Fact]
     public void Cycle_of_parent_links_is_an_error()
     {
         using var dir = new ScratchDir();

@@ -116,8 +116,10 @@ public static class MemoryScan
     private static List<(ulong Start, ulong End)> DumpedRanges(Pagemap pagemap)
     {
         var ranges = new List<(ulong Start, ulong End)>();
-        foreach (var run in pagemap.Runs.Where(r => r.IsPresent || r.IsInParent))
+        foreach (var run in pagemap.RunSpan)
         {
+            if (!run.IsPresent && !run.IsInParent)
+                continue;
             var end = run.Address + run.PageCount * (ulong)pagemap.PageSize;
             if (ranges.Count > 0 && ranges[^1].End == run.Address)
                 ranges[^1] = (ranges[^1].Start, end);

@@ -62,40 +62,48 @@ public sealed class Pagemap
     public ulong DumpedPages => Runs.Where(r => r.IsPresent || r.IsInParent).Aggregate(0UL, (sum, r) => sum + r.PageCount);
 
     /// <summary>The parts of <paramref name="ranges"/> that are PE_PARENT runs here (to be looked up in the parent image set).</summary>
-    public List<(ulong Start, ulong End)> ParentRanges(IEnumerable<(ulong Start, ulong End)> ranges)
-    {
-        var result = new List<(ulong Start, ulong End)>();
-        foreach (var (start, end) in ranges)
-        {
-            foreach (var run in Runs)
-            {
-                if (!run.IsInParent)
-                    continue;
-                var runEnd = run.Address + run.PageCount * (ulong)PageSize;
-                var s = Math.Max(start, run.Address);
-                var e = Math.Min(end, runEnd);
-                if (s < e)
-                    result.Add((s, e));
-            }
-        }
-        return result;
-    }
+    public List<(ulong Start, ulong End)> ParentRanges(IEnumerable<(ulong Start, ulong End)> ranges) => [.. Overlaps(ranges, parent: true)];
 
     /// <summary>Pages of <paramref name="ranges"/> (page-aligned) that are present here.</summary>
     public ulong PresentPagesIn(IEnumerable<(ulong Start, ulong End)> ranges)
     {
         ulong pages = 0;
+        foreach (var (start, end) in Overlaps(ranges, parent: false))
+            pages += (end - start) / (ulong)PageSize;
+        return pages;
+    }
+
+    // The overlaps of each range with the parent (or present) runs, found by a binary search per range: an incremental
+    // dump and its parent both have a run every few pages, and a run-by-range loop would be quadratic in them.
+    private IEnumerable<(ulong Start, ulong End)> Overlaps(IEnumerable<(ulong Start, ulong End)> ranges, bool parent)
+    {
         foreach (var (start, end) in ranges)
         {
-            foreach (var run in Runs.Where(r => r.IsPresent))
+            for (var i = FirstRunEndingAfter(start); i < _runs.Length && _runs[i].Address < end; i++)
             {
+                var run = _runs[i];
+                if (parent ? !run.IsInParent : !run.IsPresent)
+                    continue;
                 var s = Math.Max(start, run.Address);
                 var e = Math.Min(end, run.Address + run.PageCount * (ulong)PageSize);
                 if (s < e)
-                    pages += (e - s) / (ulong)PageSize;
+                    yield return (s, e);
             }
         }
-        return pages;
+    }
+
+    private int FirstRunEndingAfter(ulong address)
+    {
+        int lo = 0, hi = _runs.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_runs[mid].Address + _runs[mid].PageCount * (ulong)PageSize <= address)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>Σ page counts over all runs (upstream's "MEMORY SIZE" counts these).</summary>
