@@ -204,7 +204,7 @@ public static class FuzzTargets
             GC.KeepAlive(pagemap.FindRun(run.Address));
             var start = run.Address >= 100 ? run.Address - 100 : 0;
             var end = ulong.MaxValue - start < (ulong)buffer.Length ? ulong.MaxValue : start + (ulong)buffer.Length;
-            memory.Read(start, buffer.AsSpan(0, (int)(end - start)));
+            memory.Read(start, buffer.AsMemory(0, (int)(end - start)));
         }
         GC.KeepAlive(memory.Read(pagemap.Runs[0].Address, pagemap.Runs[0].Address + 64).Length);
     }

@@ -50,7 +50,7 @@ public class CoreDumpShapesTests
         using var dir = new ScratchDir();
         var full = Piggie.Value.Incremental(p => p % 3 == 0)
             .WriteArchive(dir.Path, "full.tar.zst", TestArchive.Zstd, [("checkpoint/parent", "../pre-checkpoint")]);
-        var pre = Piggie.Value.OnePageRuns().MemoryOnly().Under("pre-checkpoint/").WriteArchive(dir.Path, "pre.tar.gz", TestArchive.Gzip);
+        var pre = Piggie.Value.OnePageRuns().MemoryOnly().Under("pre-checkpoint/").WriteArchive(dir.Path, "dump1.tar.gz", TestArchive.Gzip);
         var missing = CliRunner.AssertError(CliRunner.Run("coredump", full, "-o", dir.Path));
         Assert.Contains("the parent image set is not in the archive, nor beside it as ", missing);
         Assert.EndsWith("(give it with --parent)", missing);

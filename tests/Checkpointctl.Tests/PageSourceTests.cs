@@ -1,3 +1,4 @@
+using Checkpointctl.Core;
 using Checkpointctl.Core.Analysis;
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Model;
@@ -17,6 +18,46 @@ public class PageSourceTests
         using var pages = PageSource.Open(TestPaths.Wrapped("piggie-podman.tar"), new InspectOptions { PsTree = true, PsTreeCmd = true }.Normalize().ToRequest(), plan);
         Assert.Equal(0, calls);
         Assert.Contains("piggie", System.Text.Encoding.ASCII.GetString(ReadArgs(new CriuImages(pages), 1)));
+    }
+
+    [Theory]
+    [InlineData("dir")]
+    [InlineData("tar")]
+    [InlineData("memory")]
+    public void Scatter_reads_fill_every_segment_from_its_offset(string kind)
+    {
+        using var dir = new ScratchDir();
+        var bytes = new byte[32 << 20];
+        new Random(13).NextBytes(bytes);
+        var data = ScatterData(dir.Path, kind, bytes);
+        // More segments than one preadv takes, gaps of none, a few bytes, a page and more than are read through, and
+        // segments that touch: every stretch split and joined somewhere.
+        var random = new Random(5);
+        var segments = new List<(long Offset, Memory<byte> Buffer)>();
+        long offset = 3;
+        while (segments.Count < 1500)
+        {
+            var length = random.Next(1, 3) * 4096 - random.Next(0, 2);
+            segments.Add((offset, new byte[length]));
+            offset += length + random.Next(8) switch { 1 => 7, 2 => 4096, 3 => 70_000, _ => 0 };
+        }
+        data.ReadScatter(segments);
+        foreach (var (at, buffer) in segments)
+            Assert.True(buffer.Span.SequenceEqual(bytes.AsSpan((int)at, buffer.Length)), $"segment at {at}");
+        var past = (long)bytes.Length - 10;
+        Assert.Equal($"read of 4096 bytes at offset {past} is past the end ({bytes.Length} bytes)",
+            Assert.Throws<InvalidCheckpointException>(() => data.ReadScatter([(0, new byte[10]), (past, new byte[4096])])).Message);
+    }
+
+    private static RandomAccessData ScatterData(string dir, string kind, byte[] bytes)
+    {
+        if (kind == "memory")
+            return RandomAccessData.FromMemory(bytes);
+        var files = new DumpFiles();
+        files.Files.Add(("checkpoint/pages-1.img", bytes));
+        var path = kind == "dir" ? files.WriteDirectory(dir, "d") : files.WriteArchive(dir, "d.tar");
+        var archive = CheckpointArchive.Open(path, new ArchiveRequest());
+        return archive.TryOpenRandomAccess("checkpoint/pages-1.img")!;
     }
 
     [Theory]

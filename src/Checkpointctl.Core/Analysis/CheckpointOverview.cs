@@ -13,7 +13,11 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
     {
         Hold = [ArchiveLayout.ConfigDump, ArchiveLayout.SpecDump, .. GpuState.PluginImages],
         NeedIndex = true,
+        AcceptPreCheckpoint = true,
     };
+
+    /// <summary>A Podman pre-checkpoint export (memory only); its sizes are those of <c>pre-checkpoint/</c>.</summary>
+    public bool IsPreCheckpoint { get; init; }
 
     /// <summary>CRIU plugins and the AMD GPU images by kind (shown only when <see cref="GpuState.IsPresent"/>).</summary>
     public GpuState Gpu { get; init; } = new();
@@ -31,7 +35,9 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
     /// <summary>The overview of a checkpoint, or of every container of a pod checkpoint, from one pass.</summary>
     /// <exception cref="CheckpointException">The checkpoint cannot be read.</exception>
     public static CheckpointResults<CheckpointOverview> ReadAll(CheckpointInput input) =>
-        CheckpointSet.Read(input, Request, PagesPlan.None, null, root => FromArchive(root.Pages.Archive) with { Path = input.Path });
+        CheckpointSet.Read(input, Request, PagesPlan.None, null, root => root.IsPreCheckpoint
+            ? FromArchive(root.Pages.Archive) with { Path = input.Path, Sizes = root.Pages.Archive.SizesOf(root.ImageSet), IsPreCheckpoint = true }
+            : FromArchive(root.Pages.Archive) with { Path = input.Path });
 
     public static CheckpointOverview FromArchive(CheckpointArchive archive) =>
         new(archive.Path, ContainerInfo.Read(archive), archive.Sizes) { Gpu = GpuState.Read(new CriuImages(archive)), Image = archive.Image };

@@ -123,6 +123,8 @@ public sealed record InspectOptions
             Hold = hold.Distinct().ToList(),
             Consumers = [.. gpu?.Consumers ?? [], .. logs?.Consumers ?? [], .. rootfs != null ? [rootfs.Consumer] : Array.Empty<MemberConsumer>()],
             NeedIndex = true,
+            // Its overview, statistics and inventory; anything about processes is refused with what it is.
+            AcceptPreCheckpoint = true,
         };
     }
 }

@@ -41,6 +41,9 @@ public sealed class Inspection
     public required CheckpointSizes Sizes { get; init; }
     public required InspectOptions Options { get; init; }
 
+    /// <summary>A Podman pre-checkpoint export: its sizes are those of <c>pre-checkpoint/</c>; it has no processes.</summary>
+    public bool IsPreCheckpoint { get; init; }
+
     /// <summary>The checkpoint image the checkpoint was read from, or null for a plain checkpoint.</summary>
     public ImageDescription? Image { get; init; }
     public DumpStatsEntry? Stats { get; init; }
@@ -101,17 +104,24 @@ public sealed class Inspection
         var logs = options.Inventory || options.Logs ? new LogCapture(options.Logs ? options.LogTail : 0) : null;
         var rootfs = options.RootfsDiff ? new RootfsChanges() : null;
         return CheckpointSet.Read(input, options.ToRequest(gpuHeaders, logs, rootfs), options.PagesPlan, containers,
-            root => Read(input.Path, root.Pages, options, gpuHeaders.Under(root.Root), logs?.Under(root.Root), rootfs?.Under(root.Root)));
+            root => Read(input.Path, root, options, gpuHeaders.Under(root.Root), logs?.Under(root.Root), rootfs?.Under(root.Root)));
     }
 
-    private static Inspection Read(string path, PageSource pages, InspectOptions options, AmdGpuImageHeaders gpuHeaders, LogCapture? logs,
+    private static Inspection Read(string path, CheckpointRoot checkpoint, InspectOptions options, AmdGpuImageHeaders gpuHeaders, LogCapture? logs,
         RootfsChanges? rootfs)
     {
+        var pages = checkpoint.Pages;
+        if (checkpoint.IsPreCheckpoint && (options.NeedsProcesses || options.Files || options.Sockets || options.Mounts))
+        {
+            throw new MissingCheckpointDataException(
+                $"{path} is a pre-checkpoint export: pre-checkpoint/ holds the processes' memory at pre-dump time, no process tree, files or sockets "
+                + "(memparse reads its memory)");
+        }
         using var parents = new ParentChain { Explicit = options.Parent, Plan = ArgumentAreas.ForParent };
         var archive = pages.Archive;
         logs?.Complete(archive);
         var container = ContainerInfo.Read(archive, withNetwork: true);
-        var images = new CriuImages(pages, parents);
+        var images = new CriuImages(pages, parents, checkpoint.ImageSet);
         // containerd's checkpoint image has no CRIU statistics: --all shows none rather than failing (--stats still asks).
         var noStats = (options.OptionalStats || (options.All && archive.Image is { IsContainerdCheckpoint: true })) && !archive.Contains(ArchiveLayout.StatsDump);
         var stats = options.Stats && !noStats ? ReadStats(archive) : null;
@@ -155,7 +165,8 @@ public sealed class Inspection
         {
             Path = path,
             Container = container,
-            Sizes = archive.Sizes,
+            Sizes = archive.SizesOf(checkpoint.ImageSet),
+            IsPreCheckpoint = checkpoint.IsPreCheckpoint,
             Options = options,
             Image = archive.Image,
             Stats = stats,

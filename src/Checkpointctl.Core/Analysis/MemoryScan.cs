@@ -43,14 +43,26 @@ public static class MemoryScan
         var request = new ArchiveRequest
         {
             Hold = [.. CriuImages.ProcessTreeImages, pagemapImage, ArchiveLayout.Image($"mm-{pid}.img"), ArchiveLayout.Image("inventory.img")],
+            AcceptPreCheckpoint = true,
         };
         // The process's pages member is read front to back; a streamed pass waits there while it is.
         var sequential = new PagesPlan { Sequential = (member, archive) => IsPagesOf(pid, member, archive) };
         using var set = CheckpointSet.Open(input, request, sequential, containers);
-        var pages = set.Single().Pages;
+        var root = set.Single();
+        var pages = root.Pages;
         // Parents are read in step with the dump, each in its own pass, front to back.
         using var parents = new ParentChain { Explicit = parent, Plan = _ => sequential };
-        var images = new CriuImages(pages, parents);
+        var images = new CriuImages(pages, parents, root.ImageSet);
+        if (root.IsPreCheckpoint)
+        {
+            // Memory only: the PIDs are those of its pagemaps.
+            if (!images.Has($"pagemap-{pid}.img"))
+                throw new MissingCheckpointDataException($"no process with PID {pid} in pre-checkpoint export {pages.Archive.Path} (it holds the memory of PIDs {string.Join(", ", PreCheckpointPids(images))})");
+            Stream(images.Memory(pid), sink, only);
+            pages.Finish();
+            sink.End();
+            return;
+        }
         // A streamed pass that waits at the pages has not seen pstree.img yet (it sorts after them): the PID's own core
         // must say it has memory before anything is shown; the tree is checked when the pass has ended.
         var treeChecked = pages.Archive.IsIndexComplete;
@@ -64,6 +76,13 @@ public static class MemoryScan
             FindProcess(images, pid);
         sink.End();
     }
+
+    /// <summary>The PIDs whose memory an image set holds (its <c>pagemap-PID.img</c>), ascending: all a pre-checkpoint export says of its processes.</summary>
+    public static IReadOnlyList<uint> PreCheckpointPids(CriuImages images) =>
+        [.. images.Archive.MembersMatching(images.Prefix + "pagemap-*.img")
+            .Select(m => uint.TryParse(m.Name.AsSpan(images.Prefix.Length + "pagemap-".Length).TrimEnd(".img"), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid != 0).Order()];
 
     // The pages member of the process's pagemap in the same image set (held before it, as usual).
     private static bool IsPagesOf(uint pid, ArchiveMember member, CheckpointArchive archive)
@@ -97,8 +116,10 @@ public static class MemoryScan
     private static List<(ulong Start, ulong End)> DumpedRanges(Pagemap pagemap)
     {
         var ranges = new List<(ulong Start, ulong End)>();
-        foreach (var run in pagemap.Runs.Where(r => r.IsPresent || r.IsInParent))
+        foreach (var run in pagemap.RunSpan)
         {
+            if (!run.IsPresent && !run.IsInParent)
+                continue;
             var end = run.Address + run.PageCount * (ulong)pagemap.PageSize;
             if (ranges.Count > 0 && ranges[^1].End == run.Address)
                 ranges[^1] = (ranges[^1].Start, end);
@@ -168,7 +189,7 @@ public static class MemoryScan
                     if (!free.TryTake(out var buffer, Timeout.Infinite))
                         break;
                     var n = (int)Math.Min(end - address, (ulong)buffer.Length);
-                    memory.Read(address, buffer.AsSpan(0, n));
+                    memory.Read(address, buffer.AsMemory(0, n));
                     filled.Add((address, buffer, n));
                     address += (ulong)n;
                 }

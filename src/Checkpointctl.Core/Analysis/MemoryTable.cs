@@ -10,8 +10,9 @@ namespace Checkpointctl.Core.Analysis;
 /// <param name="StoredSize">Bytes its pages take in the pages file (compressed size, padding not counted).</param>
 /// <param name="Compressed">Some of its pages are stored compressed.</param>
 /// <param name="PagesPerLevel">Its dumped pages in the dump, then (incremental dumps) in its parent, grandparent….</param>
+/// <param name="PreDump">From a pre-checkpoint export: memory only (no name, no mappings, so no shared memory size).</param>
 public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize, long StoredSize = 0, bool Compressed = false,
-    IReadOnlyList<ulong>? PagesPerLevel = null);
+    IReadOnlyList<ulong>? PagesPerLevel = null, bool PreDump = false);
 
 /// <summary>A row of <c>memparse</c>'s table with filters: a selected mapping of a process and the memory dumped in it.</summary>
 /// <param name="MemorySize">Bytes of the range that the process's pagemap covers (as upstream's MEMORY SIZE counts pages).</param>
@@ -41,6 +42,7 @@ public static class MemoryTable
     public static ArchiveRequest Request { get; } = new()
     {
         Hold = [.. CriuImages.ProcessTreeImages, .. CriuImages.MemoryMapImages],
+        AcceptPreCheckpoint = true,
     };
 
     /// <summary>With filters: the selected mappings of every alive or stopped process, by PID then address; no pages are read.</summary>
@@ -87,18 +89,27 @@ public static class MemoryTable
     public static IReadOnlyList<ProcessMemorySize> Read(CheckpointInput input, CheckpointInput? parent = null)
     {
         using var set = CheckpointSet.Open(input, Request, PagesPlan.None);
-        return Read(set.Single().Pages, parent);
+        return Read(set.Single(), parent);
     }
 
     /// <summary>The rows of a checkpoint, or of each container of a pod checkpoint <paramref name="containers"/> select, from one pass.</summary>
     public static CheckpointResults<IReadOnlyList<ProcessMemorySize>> ReadAll(CheckpointInput input, CheckpointInput? parent = null,
         IReadOnlyList<string>? containers = null) =>
-        CheckpointSet.Read(input, Request, PagesPlan.None, containers, root => Read(root.Pages, parent));
+        CheckpointSet.Read(input, Request, PagesPlan.None, containers, root => Read(root, parent));
 
-    private static IReadOnlyList<ProcessMemorySize> Read(PageSource pages, CheckpointInput? parent)
+    private static IReadOnlyList<ProcessMemorySize> Read(CheckpointRoot checkpoint, CheckpointInput? parent)
     {
         using var parents = new ParentChain { Explicit = parent };
-        var images = new CriuImages(pages, parents);
+        var images = new CriuImages(checkpoint.Pages, parents, checkpoint.ImageSet);
+        if (checkpoint.IsPreCheckpoint)
+        {
+            return MemoryScan.PreCheckpointPids(images).Select(pid =>
+            {
+                var pagemap = images.Pagemap(pid);
+                return new ProcessMemorySize(pid, "", checked((long)(pagemap.TotalPages * (ulong)pagemap.PageSize)), 0, pagemap.StoredBytes,
+                    pagemap.IsCompressed, PagesPerLevel(images, pid), PreDump: true);
+            }).ToList();
+        }
         var root = ProcessTree.Build(images);
         var rows = new List<ProcessMemorySize>();
         Walk(root);

@@ -25,6 +25,10 @@ public static class ArchiveLayout
     public const string AmdgpuDrmPagesPrefix = "amdgpu-drm-pages-";
     public const string AmdgpuDmabufPrefix = "amdgpu-dmabuf_";
 
+    /// <summary>A pattern for <c>checkpoint/</c> members (<c>checkpoint/pagemap-*.img</c>) for those of <c>pre-checkpoint/</c>; null for others.</summary>
+    public static MemberPattern? InPreCheckpoint(MemberPattern pattern) =>
+        pattern.Text.StartsWith(CheckpointPrefix, StringComparison.Ordinal) ? (MemberPattern)(PreCheckpointPrefix + pattern.Text[CheckpointPrefix.Length..]) : null;
+
     /// <summary>The archive member name of a CRIU image, e.g. <c>checkpoint/pstree.img</c>.</summary>
     public static string Image(string imageName) => CheckpointPrefix + imageName;
 }

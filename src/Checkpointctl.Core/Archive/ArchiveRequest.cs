@@ -30,6 +30,12 @@ public sealed class ArchiveRequest
     public bool RequireCheckpointDirectory { get; init; } = true;
 
     /// <summary>
+    /// A Podman pre-checkpoint export (<c>pre-checkpoint/</c> instead of <c>checkpoint/</c>, checkpoint-shapes.md §4.2)
+    /// is read as a checkpoint of that image set (commands that show memory); otherwise it is the error that explains it.
+    /// </summary>
+    public bool AcceptPreCheckpoint { get; init; }
+
+    /// <summary>
     /// Optional test that everything needed has been seen, for requests with globs; a streaming pass stops as soon as it
     /// returns true. Without it the pass stops once every exact <see cref="Hold"/> name is found (and no glob is asked).
     /// </summary>
@@ -91,6 +97,7 @@ public sealed class ArchiveRequest
             Consumers = list.SelectMany(r => r.Consumers).ToList(),
             NeedIndex = list.Any(r => r.NeedIndex),
             RequireCheckpointDirectory = list.Any(r => r.RequireCheckpointDirectory),
+            AcceptPreCheckpoint = list.All(r => r.AcceptPreCheckpoint),
             IsComplete = list.Any(r => r.IsComplete != null) ? a => list.All(r => r.IsSatisfiedBy(a)) : null,
             MaxMemberBytes = list.Count == 0 ? DefaultMaxMemberBytes : list.Max(r => r.MaxMemberBytes),
             MaxHeldBytes = list.Count == 0 ? DefaultMaxHeldBytes : list.Max(r => r.MaxHeldBytes),

@@ -74,6 +74,9 @@ public sealed class CheckpointArchive : IDisposable
 
     public bool TryGetMember(string name, out ArchiveMember member) => _members.TryGetValue(name, out member!);
 
+    /// <summary>The member's bytes can be had: held, or readable in place.</summary>
+    public bool CanRead(string name) => _held.ContainsKey(name) || _randomAccess.ContainsKey(name);
+
     /// <summary>Regular-file members whose names match <paramref name="pattern"/>.</summary>
     public IEnumerable<ArchiveMember> MembersMatching(MemberPattern pattern) => _members.Values.Where(m => pattern.Matches(m.Name));
 
@@ -103,14 +106,14 @@ public sealed class CheckpointArchive : IDisposable
     }
 
     /// <summary>Sizes computed from tar headers (or file sizes), as upstream's <c>getArchiveSizes</c>.</summary>
-    public CheckpointSizes Sizes
+    public CheckpointSizes Sizes => SizesOf(ArchiveLayout.CheckpointPrefix);
+
+    /// <summary>The sizes with the CRIU images in <paramref name="imageSet"/> (a pre-checkpoint export's <c>pre-checkpoint/</c>).</summary>
+    public CheckpointSizes SizesOf(string imageSet)
     {
-        get
-        {
-            if (!IsIndexComplete)
-                throw new InvalidOperationException("sizes need the complete member index");
-            return CheckpointSizes.FromMembers(_allRegular);
-        }
+        if (!IsIndexComplete)
+            throw new InvalidOperationException("sizes need the complete member index");
+        return CheckpointSizes.FromMembers(_allRegular, imageSet);
     }
 
     // Every regular-file entry including duplicates: sizes count what the archive holds.

@@ -10,14 +10,10 @@ public abstract class RandomAccessData
     /// <summary>Reads up to <c>destination.Length</c> bytes at <paramref name="offset"/>; returns the count read (0 at the end).</summary>
     public abstract int ReadAt(long offset, Span<byte> destination);
 
-    /// <summary>False when some of <c>[offset, offset + length)</c> cannot be read (data captured in part).</summary>
-    public virtual bool Holds(long offset, long length) => true;
-
     /// <summary>Reads exactly <c>destination.Length</c> bytes or throws <see cref="InvalidCheckpointException"/>.</summary>
     public void ReadExactlyAt(long offset, Span<byte> destination)
     {
-        if (offset < 0 || offset > Length || destination.Length > Length - offset)
-            throw new InvalidCheckpointException($"read of {destination.Length} bytes at offset {offset} is past the end ({Length} bytes)");
+        CheckRange(offset, destination.Length);
         while (!destination.IsEmpty)
         {
             var n = ReadAt(offset, destination);
@@ -26,6 +22,23 @@ public abstract class RandomAccessData
             offset += n;
             destination = destination[n..];
         }
+    }
+
+    /// <summary>
+    /// Fills each buffer with the bytes at its offset. Segments come in ascending offset order without overlaps (memory
+    /// is read in address order), so data that can only be read forward serves them too.
+    /// </summary>
+    public virtual void ReadScatter(IReadOnlyList<(long Offset, Memory<byte> Buffer)> segments)
+    {
+        foreach (var (offset, buffer) in segments)
+            ReadExactlyAt(offset, buffer.Span);
+    }
+
+    /// <summary>Throws unless <c>[offset, offset + length)</c> lies within the data.</summary>
+    protected void CheckRange(long offset, int length)
+    {
+        if (offset < 0 || offset > Length || length > Length - offset)
+            throw new InvalidCheckpointException($"read of {length} bytes at offset {offset} is past the end ({Length} bytes)");
     }
 
     public static RandomAccessData FromMemory(ReadOnlyMemory<byte> bytes) => new MemoryData(bytes);
@@ -52,6 +65,13 @@ public abstract class RandomAccessData
             return inner.ReadAt(start + offset, destination[..(int)Math.Min(destination.Length, length - offset)]);
         }
 
+        public override void ReadScatter(IReadOnlyList<(long Offset, Memory<byte> Buffer)> segments)
+        {
+            foreach (var (offset, buffer) in segments)
+                CheckRange(offset, buffer.Length);
+            inner.ReadScatter(segments.Select(s => (start + s.Offset, s.Buffer)).ToList());
+        }
+
         internal override RandomAccessData Uncounted() => new SliceData(inner.Uncounted(), start, length);
     }
 
@@ -73,6 +93,18 @@ public abstract class RandomAccessData
 /// <summary>A window of a file, read with positional reads (no shared file position, safe to share).</summary>
 internal sealed class FileSegmentData(SafeFileHandle handle, long start, long length, ReadCounter counter) : RandomAccessData
 {
+    // Segments this close in the file are read by one system call, the bytes between them into Gap (never looked at).
+    private const int MaxGapBytes = 64 << 10;
+
+    // Well below the kernel's IOV_MAX (1024) buffers per preadv.
+    private const int MaxBuffers = 512;
+
+    private static readonly byte[] Gap = new byte[MaxGapBytes];
+
+    // One list per reading thread, reused: a list per call would be garbage enough to grow the heap by tens of MiB.
+    [ThreadStatic]
+    private static List<Memory<byte>>? t_buffers;
+
     public override long Length => length;
 
     public override int ReadAt(long offset, Span<byte> destination)
@@ -83,6 +115,53 @@ internal sealed class FileSegmentData(SafeFileHandle handle, long start, long le
         var n = RandomAccess.Read(handle, destination[..want], start + offset);
         counter.Add(n);
         return n;
+    }
+
+    /// <summary>
+    /// One preadv per stretch of nearby segments, straight into their buffers: an incremental dump's level holds every
+    /// few pages of a range, which would otherwise cost a system call per run or a copy through a read-ahead buffer.
+    /// </summary>
+    public override void ReadScatter(IReadOnlyList<(long Offset, Memory<byte> Buffer)> segments)
+    {
+        var buffers = t_buffers ??= [];
+        buffers.Clear();
+        long stretchStart = 0, stretchEnd = 0;
+        foreach (var (offset, buffer) in segments)
+        {
+            CheckRange(offset, buffer.Length);
+            if (buffers.Count > 0 && (offset < stretchEnd || offset - stretchEnd > MaxGapBytes || buffers.Count >= MaxBuffers - 1))
+            {
+                ReadStretch(stretchStart, buffers);
+                buffers.Clear();
+            }
+            if (buffers.Count == 0)
+                stretchStart = offset;
+            else if (offset > stretchEnd)
+                buffers.Add(Gap.AsMemory(0, (int)(offset - stretchEnd)));
+            buffers.Add(buffer);
+            stretchEnd = offset + buffer.Length;
+        }
+        if (buffers.Count > 0)
+            ReadStretch(stretchStart, buffers);
+        buffers.Clear();
+    }
+
+    // preadv may read less than asked (a signal, a file that shrank): go on from where it stopped.
+    private void ReadStretch(long offset, List<Memory<byte>> buffers)
+    {
+        var first = 0;
+        while (first < buffers.Count)
+        {
+            var n = RandomAccess.Read(handle, first == 0 ? buffers : buffers.GetRange(first, buffers.Count - first), start + offset);
+            counter.Add(n);
+            if (n <= 0)
+                throw new InvalidCheckpointException("unexpected EOF");
+            offset += n;
+            for (; first < buffers.Count && n >= buffers[first].Length; first++)
+                n -= buffers[first].Length;
+            if (n > 0)
+                buffers[first] = buffers[first][(int)n..];
+        }
     }
 
     internal override RandomAccessData Uncounted() => new FileSegmentData(handle, start, length, new ReadCounter());

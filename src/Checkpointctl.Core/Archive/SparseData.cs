@@ -9,8 +9,6 @@ internal sealed class SparseData(long length) : RandomAccessData
 
     public void Add(long offset, byte[] bytes) => _segments[offset] = bytes;
 
-    public override bool Holds(long offset, long length) => Covers(offset, length);
-
     public bool Covers(long offset, long count)
     {
         while (count > 0)

@@ -80,6 +80,16 @@ public sealed class CriuImageReader
         return true;
     }
 
+    /// <summary>How many entries follow (their framing walked, nothing parsed), so that large images fill arrays of the right size.</summary>
+    public int CountRemaining()
+    {
+        var copy = new CriuImageReader(Name, _data, HeadMagic, Magic, _offset) { _index = _index };
+        var count = 0;
+        while (copy.TryReadEntry(out _))
+            count++;
+        return count;
+    }
+
     /// <summary>Reads and parses the next entry; false at a clean end of the image.</summary>
     public bool TryRead<T>(MessageParser<T> parser, out T message) where T : IMessage<T>
     {
@@ -90,6 +100,26 @@ public sealed class CriuImageReader
             return false;
         }
         message = Parse(parser, bytes, _index - 1, offset);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the next entry into <paramref name="message"/>, whose fields the caller has cleared: images of hundreds of
+    /// thousands of entries (an incremental dump's pagemap) are then read without an object per entry.
+    /// </summary>
+    public bool TryReadInto<T>(T message) where T : IMessage<T>
+    {
+        var offset = _offset;
+        if (!TryReadEntry(out var bytes))
+            return false;
+        try
+        {
+            message.MergeFrom(bytes.Span);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw ParseError(_index - 1, offset, e);
+        }
         return true;
     }
 
@@ -129,9 +159,12 @@ public sealed class CriuImageReader
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new InvalidCheckpointException($"{Name}: entry {index} at offset {offset}: invalid protobuf message (proto: cannot parse invalid wire-format data)", e);
+            throw ParseError(index, offset, e);
         }
     }
+
+    private InvalidCheckpointException ParseError(int index, int offset, InvalidProtocolBufferException e) =>
+        new($"{Name}: entry {index} at offset {offset}: invalid protobuf message (proto: cannot parse invalid wire-format data)", e);
 
     private InvalidCheckpointException Error(string what) =>
         new($"{Name}: entry {_index} at offset {_offset}: {what}");

@@ -34,7 +34,7 @@ public sealed class Pagemap
     {
         Name = name;
         PagesId = pagesId;
-        Runs = runs;
+        _runs = runs;
         PageSize = pageSize;
         PresentPages = presentPages;
         PagesFileLength = pagesFileLength;
@@ -45,8 +45,13 @@ public sealed class Pagemap
     /// <summary>The N of <c>pages-N.img</c> (never the PID).</summary>
     public ulong PagesId { get; }
 
+    private readonly PageRun[] _runs;
+
     /// <summary>The runs in ascending, non-overlapping address order.</summary>
-    public IReadOnlyList<PageRun> Runs { get; }
+    public IReadOnlyList<PageRun> Runs => _runs;
+
+    /// <summary>The runs, for loops over hundreds of thousands of them (an incremental dump's).</summary>
+    internal ReadOnlySpan<PageRun> RunSpan => _runs;
 
     public int PageSize { get; }
 
@@ -57,40 +62,48 @@ public sealed class Pagemap
     public ulong DumpedPages => Runs.Where(r => r.IsPresent || r.IsInParent).Aggregate(0UL, (sum, r) => sum + r.PageCount);
 
     /// <summary>The parts of <paramref name="ranges"/> that are PE_PARENT runs here (to be looked up in the parent image set).</summary>
-    public List<(ulong Start, ulong End)> ParentRanges(IEnumerable<(ulong Start, ulong End)> ranges)
-    {
-        var result = new List<(ulong Start, ulong End)>();
-        foreach (var (start, end) in ranges)
-        {
-            foreach (var run in Runs)
-            {
-                if (!run.IsInParent)
-                    continue;
-                var runEnd = run.Address + run.PageCount * (ulong)PageSize;
-                var s = Math.Max(start, run.Address);
-                var e = Math.Min(end, runEnd);
-                if (s < e)
-                    result.Add((s, e));
-            }
-        }
-        return result;
-    }
+    public List<(ulong Start, ulong End)> ParentRanges(IEnumerable<(ulong Start, ulong End)> ranges) => [.. Overlaps(ranges, parent: true)];
 
     /// <summary>Pages of <paramref name="ranges"/> (page-aligned) that are present here.</summary>
     public ulong PresentPagesIn(IEnumerable<(ulong Start, ulong End)> ranges)
     {
         ulong pages = 0;
+        foreach (var (start, end) in Overlaps(ranges, parent: false))
+            pages += (end - start) / (ulong)PageSize;
+        return pages;
+    }
+
+    // The overlaps of each range with the parent (or present) runs, found by a binary search per range: an incremental
+    // dump and its parent both have a run every few pages, and a run-by-range loop would be quadratic in them.
+    private IEnumerable<(ulong Start, ulong End)> Overlaps(IEnumerable<(ulong Start, ulong End)> ranges, bool parent)
+    {
         foreach (var (start, end) in ranges)
         {
-            foreach (var run in Runs.Where(r => r.IsPresent))
+            for (var i = FirstRunEndingAfter(start); i < _runs.Length && _runs[i].Address < end; i++)
             {
+                var run = _runs[i];
+                if (parent ? !run.IsInParent : !run.IsPresent)
+                    continue;
                 var s = Math.Max(start, run.Address);
                 var e = Math.Min(end, run.Address + run.PageCount * (ulong)PageSize);
                 if (s < e)
-                    pages += (e - s) / (ulong)PageSize;
+                    yield return (s, e);
             }
         }
-        return pages;
+    }
+
+    private int FirstRunEndingAfter(ulong address)
+    {
+        int lo = 0, hi = _runs.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_runs[mid].Address + _runs[mid].PageCount * (ulong)PageSize <= address)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>Σ page counts over all runs (upstream's "MEMORY SIZE" counts these).</summary>
@@ -118,14 +131,17 @@ public sealed class Pagemap
     {
         var reader = CriuImageReader.Open(name, image, CriuMagic.Pagemap);
         var head = reader.Read(PagemapHead.Parser);
-        var runs = new List<PageRun>();
+        // An incremental dump's pagemap has a run for every few pages (hundreds of thousands): no list regrowth.
+        var runs = new PageRun[reader.CountRemaining()];
+        var count = 0;
         long fileOffset = 0;
         ulong present = 0;
         ulong previousEnd = 0;
         ulong total = 0;
-        while (reader.TryRead(PagemapEntry.Parser, out var e))
+        var e = new PagemapEntry();
+        while (Next(reader, ref e, count))
         {
-            var entry = runs.Count + 1;
+            var entry = count + 1;
             var pages = e.HasNrPages ? e.NrPages : e.CompatNrPages;
             var flags = e.HasFlags ? (PageFlags)e.Flags : PageFlags.None;
             if (e.HasInParent && e.InParent)
@@ -137,7 +153,7 @@ public sealed class Pagemap
                 throw new InvalidCheckpointException($"{name}: entry {entry}: address 0x{e.Vaddr:x} is not page-aligned");
             if (pages > (1UL << 40) || e.Vaddr + bytes < e.Vaddr)
                 throw new InvalidCheckpointException($"{name}: entry {entry}: {pages} pages at 0x{e.Vaddr:x} overflow the address space");
-            if (runs.Count > 0 && e.Vaddr < previousEnd)
+            if (count > 0 && e.Vaddr < previousEnd)
                 throw new InvalidCheckpointException($"{name}: entry {entry}: address 0x{e.Vaddr:x} overlaps or precedes the previous run");
             previousEnd = e.Vaddr + bytes;
             // Disjoint runs never wrap this sum, but sizes are reported as long (memparse, inspect, diff).
@@ -147,19 +163,41 @@ public sealed class Pagemap
             var blocks = CompressedBlocks(name, entry, e, pages, flags, pageSize, compression);
             if ((flags & PageFlags.Present) == 0)
             {
-                runs.Add(new PageRun(e.Vaddr, pages, flags, -1));
+                runs[count++] = new PageRun(e.Vaddr, pages, flags, -1);
                 continue;
             }
             if ((flags & PageFlags.PayloadAligned) != 0)
                 fileOffset = (fileOffset + pageSize - 1) / pageSize * pageSize;
             var length = blocks?.StoredLength ?? (long)bytes;
-            runs.Add(new PageRun(e.Vaddr, pages, flags, fileOffset, length, blocks));
+            runs[count++] = new PageRun(e.Vaddr, pages, flags, fileOffset, length, blocks);
             if (length > long.MaxValue - pageSize - fileOffset)
                 throw new InvalidCheckpointException($"{name}: entry {entry}: present pages exceed any possible pages file");
             fileOffset += length;
             present += pages;
         }
-        return new Pagemap(name, head.PagesId, [.. runs], pageSize, present, fileOffset);
+        return new Pagemap(name, head.PagesId, runs, pageSize, present, fileOffset);
+    }
+
+    // The next entry, read into the same message as the last (cleared first): no object per entry. A fresh message now
+    // and then, so that fields unknown to the schema do not pile up in it.
+    private static bool Next(CriuImageReader reader, ref PagemapEntry e, int count)
+    {
+        if (count % 4096 == 0)
+        {
+            e = new PagemapEntry();
+        }
+        else
+        {
+            e.ClearVaddr();
+            e.ClearCompatNrPages();
+            e.ClearInParent();
+            e.ClearFlags();
+            e.ClearNrPages();
+            e.CompressedSize.Clear();
+            e.ClearTotalCompressedSize();
+            e.ClearRegionPages();
+        }
+        return reader.TryReadInto(e);
     }
 
     // The rules of checkpoint-shapes.md §1.6 for one entry; its blocks when it is stored compressed, else null.
@@ -257,11 +295,11 @@ public sealed class Pagemap
     /// <summary>Index of the run that holds <paramref name="address"/>, or -1.</summary>
     public int FindRun(ulong address)
     {
-        int lo = 0, hi = Runs.Count - 1;
+        int lo = 0, hi = _runs.Length - 1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
-            var run = Runs[mid];
+            var run = _runs[mid];
             if (address < run.Address)
                 hi = mid - 1;
             else if (address - run.Address >= run.PageCount * (ulong)PageSize)

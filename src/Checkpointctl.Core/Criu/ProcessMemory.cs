@@ -7,8 +7,9 @@ namespace Checkpointctl.Core.Criu;
 /// Reads a process's dumped memory by virtual address from its pagemap and pages file: raw pages, or compressed
 /// blocks decoded one at a time (the last one kept, checkpoint-shapes.md §1.5). The pages file is whatever the page
 /// source serves; reads in address order read it front to back, so a streamed pages member serves them too.
-/// Runs are found by binary search; only PE_PRESENT runs occupy the pages file (format doc §3.3). Raw pages are read
-/// ahead for the whole request, so many small runs (an incremental dump's) cost one read per image set, not one per run.
+/// Only PE_PRESENT runs occupy the pages file (format doc §3.3). Raw pages are not read run by run: a request's runs
+/// are gathered per image set and read with one scatter read each, straight into the destination, so the many small
+/// runs of an incremental dump and its parent cost one system call per level, not one per run or a copy.
 /// </summary>
 public sealed class ProcessMemory
 {
@@ -22,9 +23,11 @@ public sealed class ProcessMemory
     private readonly Func<ProcessMemory>? _openParent;
     private readonly string? _level;
     private ProcessMemory? _parent;
-    private byte[] _raw = [];
-    private long _rawStart = -1;
-    private int _rawLength;
+
+    // Raw pages of the current request still to be read: where in the pages file, where in the destination, how many bytes.
+    private readonly List<(long Offset, int At, int Length)> _pending = [];
+    private readonly List<(long Offset, Memory<byte> Buffer)> _segments = [];
+    private int _lastRun;
     private byte[] _compressed = [];
     private long _compressedStart = -1;
     private int _compressedLength;
@@ -64,16 +67,27 @@ public sealed class ProcessMemory
     }
 
     /// <summary>Fills <paramref name="destination"/> with memory from <paramref name="address"/> (holes as zeros).</summary>
-    public void Read(ulong address, Span<byte> destination) => Read(address, destination, address + (ulong)destination.Length);
+    public void Read(ulong address, Memory<byte> destination)
+    {
+        try
+        {
+            Gather(address, destination, 0, destination);
+            Flush(destination);
+        }
+        finally
+        {
+            Discard();
+        }
+    }
 
-    // `horizon` is the end of the reader's whole request: raw pages up to it are read from the pages file in one read, so
-    // a request of many small runs (an incremental dump keeps its pages between its parent's) costs one read per level.
-    private void Read(ulong address, Span<byte> destination, ulong horizon)
+    // Fills destination[at..] from `address` on: holes and compressed pages at once, raw pages noted in _pending (of
+    // this level or a parent's) to be read by Flush.
+    private void Gather(ulong address, Memory<byte> whole, int at, Memory<byte> destination)
     {
         var pageSize = (ulong)Pagemap.PageSize;
         while (!destination.IsEmpty)
         {
-            var index = Pagemap.FindRun(address);
+            var index = FindRun(address);
             int chunk;
             if (index < 0)
             {
@@ -82,64 +96,83 @@ public sealed class ProcessMemory
                 if (_level != null)
                     throw new InvalidCheckpointException($"{_level}{Pagemap.Name}: page 0x{address:x} is missing in the parent pagemap");
                 chunk = (int)Math.Min((ulong)destination.Length, next - address);
-                destination[..chunk].Clear();
+                destination.Span[..chunk].Clear();
             }
             else
             {
-                var run = Pagemap.Runs[index];
+                var run = Pagemap.RunSpan[index];
                 var runEnd = run.Address + run.PageCount * pageSize;
                 chunk = (int)Math.Min((ulong)destination.Length, runEnd - address);
                 if (run.IsInParent && _openParent != null)
-                    (_parent ??= _openParent()).Read(address, destination[..chunk], horizon);
+                    (_parent ??= _openParent()).Gather(address, whole, at, destination[..chunk]);
                 else if (!run.IsPresent)
-                    destination[..chunk].Clear();
+                    destination.Span[..chunk].Clear();
                 else if (run.Blocks == null)
-                    ReadRaw(index, run.FileOffsetInPages + (long)(address - run.Address), destination[..chunk], horizon);
+                    Defer(run.FileOffsetInPages + (long)(address - run.Address), at, chunk);
                 else
-                    ReadBlocks(index, run, address - run.Address, destination[..chunk]);
+                {
+                    // The pages file is read in order: raw pages noted before these blocks first.
+                    ReadPending(whole);
+                    ReadBlocks(index, run, address - run.Address, destination.Span[..chunk]);
+                }
             }
             address += (ulong)chunk;
+            at += chunk;
             destination = destination[chunk..];
         }
     }
 
-    // Raw pages at `at` in the pages file, from the read-ahead window; a miss refills it with the stored pages of the runs
-    // from `runIndex` up to `horizon` (at most ReadAheadBytes, only bytes the data holds: a captured member has only
-    // the planned ranges).
-    private void ReadRaw(int runIndex, long at, Span<byte> destination, ulong horizon)
+    // Pages that follow the previous ones both in the pages file and in the destination extend them.
+    private void Defer(long offset, int at, int length)
     {
-        if (at < _rawStart || at + destination.Length > _rawStart + _rawLength)
-        {
-            var end = Math.Max(at + destination.Length, RawEnd(runIndex, horizon, at + ReadAheadBytes));
-            // Whole-buffer reads go straight to the destination (no copy).
-            if (destination.Length >= ReadAheadBytes || !_pages.Holds(at, end - at))
-            {
-                _pages.ReadExactlyAt(at, destination);
-                return;
-            }
-            if (_raw.Length < end - at)
-                _raw = new byte[ReadAheadBytes];
-            _pages.ReadExactlyAt(at, _raw.AsSpan(0, (int)(end - at)));
-            _rawStart = at;
-            _rawLength = (int)(end - at);
-        }
-        _raw.AsSpan((int)(at - _rawStart), destination.Length).CopyTo(destination);
+        if (_pending.Count > 0 && _pending[^1] is var (o, a, l) && o + l == offset && a + l == at)
+            _pending[^1] = (o, a, l + length);
+        else
+            _pending.Add((offset, at, length));
     }
 
-    // End in the pages file of the raw present pages of runs from `runIndex` that start before `horizon`, capped at `limit`.
-    private long RawEnd(int runIndex, ulong horizon, long limit)
+    private void Flush(Memory<byte> whole)
     {
-        var pageSize = (ulong)Pagemap.PageSize;
-        long end = 0;
-        for (var i = runIndex; i < Pagemap.Runs.Count && end < limit; i++)
+        ReadPending(whole);
+        _parent?.Flush(whole);
+    }
+
+    private void ReadPending(Memory<byte> whole)
+    {
+        if (_pending.Count == 0)
+            return;
+        foreach (var (offset, at, length) in _pending)
+            _segments.Add((offset, whole.Slice(at, length)));
+        try
         {
-            var run = Pagemap.Runs[i];
-            if (run.Address >= horizon)
-                break;
-            if (run.IsPresent && run.Blocks == null)
-                end = run.FileOffsetInPages + (long)(Math.Min(run.PageCount, (horizon - run.Address + pageSize - 1) / pageSize) * pageSize);
+            _pages.ReadScatter(_segments);
         }
-        return Math.Min(end, limit);
+        finally
+        {
+            _pending.Clear();
+            _segments.Clear();
+        }
+    }
+
+    private void Discard()
+    {
+        _pending.Clear();
+        _parent?.Discard();
+    }
+
+    // The run holding `address`: memory is read in address order, so usually the run found last or the one after it.
+    private int FindRun(ulong address)
+    {
+        var runs = Pagemap.RunSpan;
+        for (var i = _lastRun; i < runs.Length && i <= _lastRun + 1; i++)
+        {
+            if (address >= runs[i].Address && address - runs[i].Address < runs[i].PageCount * (ulong)Pagemap.PageSize)
+                return _lastRun = i;
+        }
+        var index = Pagemap.FindRun(address);
+        if (index >= 0)
+            _lastRun = index;
+        return index;
     }
 
     // Bytes [offset, offset + destination.Length) of a compressed run, block by block.
@@ -207,7 +240,7 @@ public sealed class ProcessMemory
 
     private ulong NextRunAddress(ulong address)
     {
-        foreach (var run in Pagemap.Runs)
+        foreach (var run in Pagemap.RunSpan)
         {
             if (run.Address > address)
                 return run.Address;

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Checkpointctl.Core.Archive;
 
 namespace Checkpointctl.Core.Metadata;
 
@@ -6,6 +8,26 @@ namespace Checkpointctl.Core.Metadata;
 public sealed class ContainerConfig
 {
     [JsonPropertyName("id")] public string Id { get; set; } = "";
+
+    /// <summary>
+    /// The <c>id</c> of an archive's config.dump; null when there is none, it was not held, or it is unreadable (the
+    /// command then says so where it needs it).
+    /// </summary>
+    public static string? IdIn(CheckpointArchive archive)
+    {
+        if (!archive.CanRead(ArchiveLayout.ConfigDump) || archive.TryGetBytes(ArchiveLayout.ConfigDump) is not { } config)
+            return null;
+        try
+        {
+            using var document = JsonDocument.Parse(config, new JsonDocumentOptions { MaxDepth = 64 });
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("id", out var id)
+                && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
     [JsonPropertyName("name")] public string Name { get; set; } = "";
     [JsonPropertyName("rootfsImage")] public string RootfsImage { get; set; } = "";
     [JsonPropertyName("rootfsImageRef")] public string RootfsImageRef { get; set; } = "";

@@ -98,7 +98,7 @@ public sealed class ParentChain : IDisposable
         if (!child.Archive.IsIndexComplete && !child.Archive.SymbolicLinks.ContainsKey(link) && child.Input != null)
         {
             // Streamed, and the link not seen yet: an export beside the archive, else the rest of the archive.
-            if (child.Child == null && PreCheckpointBeside.Find(path) is { } besideStream)
+            if (child.Child == null && PreCheckpointBeside.Find(path, child.Archive) is { } besideStream)
                 return (new CheckpointInput(besideStream), ArchiveLayout.PreCheckpointPrefix);
             return (null, null);
         }
@@ -109,7 +109,7 @@ public sealed class ParentChain : IDisposable
         var inArchive = InArchive(child.Prefix, linkTarget);
         if (inArchive != null && MayHold(child.Archive, inArchive) && (child.Input != null || child.Archive.SupportsRandomAccess))
             return (null, inArchive);
-        if (inArchive == ArchiveLayout.PreCheckpointPrefix && child.Child == null && PreCheckpointBeside.Find(path) is { } beside)
+        if (inArchive == ArchiveLayout.PreCheckpointPrefix && child.Child == null && PreCheckpointBeside.Find(path, child.Archive) is { } beside)
             return (new CheckpointInput(beside), inArchive);
         throw NotInArchive(child, linkTarget);
     }
@@ -134,7 +134,7 @@ public sealed class ParentChain : IDisposable
         var path = child.Input?.Path ?? child.Archive.Path;
         var where = InArchive(child.Prefix, linkTarget) == null ? "points outside the archive" : "the parent image set is not in the archive";
         var beside = child.Child == null && InArchive(child.Prefix, linkTarget) == ArchiveLayout.PreCheckpointPrefix
-            ? $", nor beside it as {string.Join(" or ", PreCheckpointBeside.Candidates(path).Select(Path.GetFileName))}"
+            ? $", nor beside it as {string.Join(" or ", PreCheckpointBeside.Candidates(path).Select(Path.GetFileName))} or {PreCheckpointBeside.LooseNames}"
             : "";
         return new MissingCheckpointDataException($"{path}: {child.Prefix}{ParentLink} -> {linkTarget}: {where}{beside} (give it with --parent)");
     }

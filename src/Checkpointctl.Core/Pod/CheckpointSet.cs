@@ -1,4 +1,5 @@
 using Checkpointctl.Core.Archive;
+using Checkpointctl.Core.Metadata;
 
 namespace Checkpointctl.Core.Pod;
 
@@ -115,15 +116,45 @@ public sealed class CheckpointSet : IDisposable
                 .Select(c => (Func<CheckpointRoot>)(() => new CheckpointRoot(c, Opened(new CheckpointInput(ContainerDirectory(path, c)), request, plan)))).ToList();
             return;
         }
-        _roots = [new CheckpointRoot(null, Opened(input, request, plan))];
+        if (!request.AcceptPreCheckpoint)
+        {
+            _roots = [new CheckpointRoot(null, Opened(input, request, plan))];
+            return;
+        }
+        var pages = Opened(input, new ArchiveRequest
+        {
+            Hold = request.Hold, Consumers = request.Consumers, NeedIndex = request.NeedIndex, RequireCheckpointDirectory = false,
+            IsComplete = request.IsComplete, MaxMemberBytes = request.MaxMemberBytes, MaxHeldBytes = request.MaxHeldBytes,
+        }, plan);
+        _roots = [TopRoot(pages, request, directory: pages.Archive.Image == null)];
     }
+
+    // The input itself: a container checkpoint, or a pre-checkpoint export for a command that accepts one.
+    private static CheckpointRoot TopRoot(PageSource pages, ArchiveRequest request, bool directory = false)
+    {
+        var archive = pages.Archive;
+        if (request.AcceptPreCheckpoint && IsPreCheckpointExport(archive))
+            return new CheckpointRoot(null, pages, ImageSet: ArchiveLayout.PreCheckpointPrefix);
+        if (request.RequireCheckpointDirectory && !archive.HasCheckpointDirectory)
+        {
+            throw directory
+                ? new MissingCheckpointDataException($"checkpoint directory is missing in the checkpoint directory: {archive.Path}{archive.PreCheckpointNote()}")
+                : MissingCheckpointDirectory(archive);
+        }
+        return new CheckpointRoot(null, pages);
+    }
+
+    // Known only once the whole index is (a pass that waits at pages has met checkpoint/ pages).
+    private static bool IsPreCheckpointExport(CheckpointArchive archive) =>
+        archive.IsIndexComplete && !archive.HasCheckpointDirectory
+        && archive.MembersMatching(ArchiveLayout.PreCheckpointPrefix + "pagemap-*.img").Any();
 
     // A generation-2 container's archive: a container archive, or (containerd) a checkpoint image, which the input's
     // image reader hands back as its checkpoint root.
     private CheckpointRoot OpenMember(PodContainer container, string file, ArchiveRequest request, PagesPlan plan)
     {
         var pages = Opened(new CheckpointInput(file), WithConfig(request), plan);
-        if (PodReader.ContainerId(pages.Archive) is { Length: > 0 } id && id != container.Id)
+        if (ContainerConfig.IdIn(pages.Archive) is { Length: > 0 } id && id != container.Id)
             throw new InvalidCheckpointException($"{file}: holds container {id}, but {PodLayout.Manifest} gives {container.Id} for container {container.Name}");
         return new CheckpointRoot(container, pages);
     }
@@ -144,7 +175,8 @@ public sealed class CheckpointSet : IDisposable
     {
         string[]? roots = null;
         string? guessed = null;
-        var pages = Opened(input, ForAnyLayout(request), AnyLayout(plan, () => roots, directory => (guessed = Guess(directory, selectors)) != null));
+        var pages = Opened(input, ForAnyLayout(request),
+            AnyLayout(plan, () => roots, directory => (guessed = Guess(directory, selectors)) != null, request.AcceptPreCheckpoint));
         if (!pages.Archive.IsIndexComplete && guessed is { } directory)
         {
             // The pass waits at the pages of the container the selector names by its directory's name; pod.options (at
@@ -201,9 +233,7 @@ public sealed class CheckpointSet : IDisposable
             _roots = Pod.Select(selectors).Select(c => ContainerRoot(pages, c, request)).ToList();
             return;
         }
-        if (request.RequireCheckpointDirectory && !archive.HasCheckpointDirectory)
-            throw MissingCheckpointDirectory(archive);
-        _roots = [new CheckpointRoot(null, pages)];
+        _roots = [TopRoot(pages, request)];
     }
 
     private static CheckpointRoot ContainerRoot(PageSource pages, PodContainer container, ArchiveRequest request)
@@ -239,10 +269,13 @@ public sealed class CheckpointSet : IDisposable
     /// </summary>
     public static ArchiveRequest ForAnyLayout(ArchiveRequest request) => new()
     {
-        Hold = [.. request.Hold, .. request.Hold.Select(Nested), .. PodLayout.Markers],
+        // config.dump too: the container's ID, which a pre-checkpoint export found beside the archive must share.
+        Hold = [.. request.Hold, ArchiveLayout.ConfigDump, .. request.Hold.Select(Nested), .. PodLayout.Markers,
+                .. request.AcceptPreCheckpoint ? request.Hold.Select(ArchiveLayout.InPreCheckpoint).OfType<MemberPattern>() : []],
         Consumers = [.. request.Consumers, .. request.Consumers.Select(c => c with { Pattern = Nested(c.Pattern) })],
         NeedIndex = request.NeedIndex,
         RequireCheckpointDirectory = false,
+        AcceptPreCheckpoint = request.AcceptPreCheckpoint,
         IsComplete = request.IsSatisfiedBy,
         MaxMemberBytes = request.MaxMemberBytes,
         MaxHeldBytes = request.MaxHeldBytes,
@@ -251,19 +284,23 @@ public sealed class CheckpointSet : IDisposable
     // The pages of every container too. A first pass stops at a pages member at the top (a container archive) or in
     // the directory the selector names (a pod whose pod.options comes last, as producers write it); otherwise a pod's
     // container is read by one more pass once pod.options has said which directories are the selected containers.
-    private static PagesPlan AnyLayout(PagesPlan plan, Func<string[]?> roots, Func<string, bool> named)
+    // A pre-checkpoint export's pages are read sequentially only once the whole index says that is what it is (a
+    // bundle tarred whole may hold checkpoint/ after them): a streamed export's memory then takes one more pass.
+    private static PagesPlan AnyLayout(PagesPlan plan, Func<string[]?> roots, Func<string, bool> named, bool preCheckpoint)
     {
+        var prePatterns = preCheckpoint ? plan.Patterns.Select(ArchiveLayout.InPreCheckpoint).OfType<MemberPattern>().ToList() : [];
         return new PagesPlan
         {
             Pattern = plan.Pattern,
-            MorePatterns = [.. plan.MorePatterns, .. plan.Patterns.Select(Nested)],
+            MorePatterns = [.. plan.MorePatterns, .. plan.Patterns.Select(Nested), .. prePatterns],
             Ranges = plan.Ranges,
-            Sequential = plan.Sequential is { } stop ? (member, archive) => InScope(member.Name) && stop(member, archive) : null,
+            Sequential = plan.Sequential is { } stop ? (member, archive) => InScope(member.Name, archive) && stop(member, archive) : null,
         };
 
-        bool InScope(string name) => roots() is { } r
+        bool InScope(string name, CheckpointArchive archive) => roots() is { } r
             ? r.Any(root => name.StartsWith(root, StringComparison.Ordinal))
-            : plan.Patterns.Any(p => p.Matches(name)) || (plan.Patterns.Any(p => Nested(p).Matches(name)) && named(name[..name.IndexOf('/')]));
+            : plan.Patterns.Any(p => p.Matches(name)) || (plan.Patterns.Any(p => Nested(p).Matches(name)) && named(name[..name.IndexOf('/')]))
+              || (prePatterns.Any(p => p.Matches(name)) && IsPreCheckpointExport(archive));
     }
 
     // A gen-2 member archive's config.dump says whose checkpoint it is (a containerd checkpoint image has none).

@@ -168,23 +168,6 @@ internal static partial class PodReader
         return file;
     }
 
-    /// <summary>The <c>id</c> of an archive's config.dump; null when there is none or it is unreadable (the command then says so where it needs it).</summary>
-    public static string? ContainerId(CheckpointArchive archive)
-    {
-        if (archive.TryGetBytes(ArchiveLayout.ConfigDump) is not { } config)
-            return null;
-        try
-        {
-            using var document = JsonDocument.Parse(config, new JsonDocumentOptions { MaxDepth = 64 });
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("id", out var id)
-                && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>
     /// A small file at the top of a pod directory (null when absent): not a link, a regular file, within
     /// <paramref name="limit"/>.

@@ -67,6 +67,11 @@ internal sealed class MemparseCommand : CliCommand
         var tables = inputs.SelectMany(input => input.Items.Select(item => (File: TableHeading(input, item, containers), Rows: item.Value))).ToList();
         foreach (var (file, rows) in tables)
         {
+            if (rows.Count > 0 && rows.All(r => r.PreDump))
+            {
+                PreDumpTable(context, file, rows);
+                continue;
+            }
             context.Out.Write($"\nDisplaying processes memory sizes from {file}\n\n");
             // Upstream's four columns; compressed memory adds the size it is stored in, an incremental dump where its
             // pages are (the dump, its parent, …).
@@ -85,6 +90,21 @@ internal sealed class MemparseCommand : CliCommand
             table.WriteTo(context.Out);
         }
         return 0;
+    }
+
+    // A pre-checkpoint export has no process tree and no mappings: its pagemaps' PIDs and their memory.
+    private static void PreDumpTable(CliContext context, string file, IReadOnlyList<ProcessMemorySize> rows)
+    {
+        context.Out.Write($"\nDisplaying pre-dumped memory sizes from {file} (a pre-checkpoint export: memory only, no process names or mappings)\n\n");
+        var compressed = rows.Any(r => r.Compressed);
+        var levels = rows.Any(r => r.PagesPerLevel?.Count > 1);
+        var table = new TabTable(["PID", "MEMORY SIZE", .. compressed ? ["STORED SIZE"] : Array.Empty<string>(), .. levels ? ["PAGES PER LEVEL"] : Array.Empty<string>()]);
+        foreach (var r in rows)
+        {
+            table.AddRow([r.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), Units.Bytes(r.MemorySize),
+                .. compressed ? [Units.Bytes(r.StoredSize)] : Array.Empty<string>(), .. levels ? [string.Join(" / ", r.PagesPerLevel ?? [])] : Array.Empty<string>()]);
+        }
+        table.WriteTo(context.Out);
     }
 
     // --prot, --address and --mapping as one filter (null when none is given), checked before any input is opened.

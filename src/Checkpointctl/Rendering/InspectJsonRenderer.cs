@@ -97,6 +97,8 @@ internal static class InspectJsonRenderer
         }
         if (i.Image != null)
             ImageRenderer.Write(w, i.Image);
+        // Not upstream's: set only for a pre-checkpoint export, whose sizes are those of pre-checkpoint/.
+        w.OptionalProperty("pre_checkpoint", i.IsPreCheckpoint);
         w.Name("checkpoint_size");
         w.BeginObject();
         w.OptionalProperty("total_size", (ulong)i.Sizes.CheckpointSize);

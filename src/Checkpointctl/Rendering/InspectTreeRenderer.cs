@@ -20,7 +20,9 @@ internal static class InspectTreeRenderer
 
     public static void Write(TextWriter output, Inspection inspection)
     {
-        output.Write($"\nDisplaying container checkpoint tree view from {inspection.Path}\n\n");
+        output.Write(inspection.IsPreCheckpoint
+            ? $"\nDisplaying container pre-checkpoint tree view from {inspection.Path}\n\n"
+            : $"\nDisplaying container checkpoint tree view from {inspection.Path}\n\n");
         output.Write(Build(inspection).ToString());
         output.Write('\n');
     }
@@ -70,6 +72,8 @@ internal static class InspectTreeRenderer
         if (i.Image != null)
             ImageRenderer.AddTo(root, i.Image);
         AddNetwork(root, c);
+        if (i.IsPreCheckpoint)
+            root.Add($"Pre-checkpoint: {ShowRenderer.PreCheckpointNote}");
         var size = root.Add($"Checkpoint size: {Units.Bytes(i.Sizes.CheckpointSize)}");
         if (i.Sizes.MemoryPagesSize != 0)
             size.Add($"Memory pages size: {Units.Bytes(i.Sizes.MemoryPagesSize)}");

@@ -9,8 +9,17 @@ internal static class ShowRenderer
     public static void Write(TextWriter output, IReadOnlyList<CheckpointOverview> overviews)
     {
         if (overviews.Count == 1)
-            output.Write($"\nDisplaying container checkpoint data from {overviews[0].Path}\n\n");
+        {
+            output.Write(overviews[0].IsPreCheckpoint
+                ? $"\nDisplaying container pre-checkpoint data from {overviews[0].Path}\n\n"
+                : $"\nDisplaying container checkpoint data from {overviews[0].Path}\n\n");
+        }
         ContainerTable(overviews.Select(o => (Pod: (string?)null, Overview: o)).ToList()).WriteTo(output);
+        // Not upstream's: what a pre-checkpoint export is (its CHKPT SIZE is that of pre-checkpoint/).
+        if (overviews.Any(o => o.IsPreCheckpoint))
+            output.Write('\n');
+        foreach (var o in overviews.Where(o => o.IsPreCheckpoint))
+            output.Write($"{o.Path}: {PreCheckpointNote}\n");
     }
 
     /// <summary>
@@ -65,6 +74,11 @@ internal static class ShowRenderer
         }
         return table;
     }
+
+    /// <summary>What a pre-checkpoint export holds, said by show and inspect.</summary>
+    public const string PreCheckpointNote =
+        "a pre-checkpoint export (podman container checkpoint --pre-checkpoint): the processes' memory at pre-dump time, no process tree, "
+        + "files or sockets; memparse reads it, and it is the parent of the checkpoint made --with-previous";
 
     private static string Count(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -256,7 +256,7 @@ internal sealed class CoreFile
                     if (!free.TryTake(out var buffer, Timeout.Infinite))
                         break;
                     var n = (int)Math.Min((ulong)buffer.Length, end - address);
-                    read(address, buffer.AsSpan(0, n));
+                    read(address, buffer.AsMemory(0, n));
                     filled.Add((address, buffer, n));
                     address += (ulong)n;
                 }
@@ -273,7 +273,7 @@ internal sealed class CoreFile
             ExceptionDispatchInfo.Throw(writeError);
     }
 
-    private delegate void ReadInto(ulong address, Span<byte> destination);
+    private delegate void ReadInto(ulong address, Memory<byte> destination);
 
     // Sorted, disjoint union of intervals.
     private static List<(ulong Start, ulong End)> Union(IEnumerable<(ulong Start, ulong End)> intervals)
