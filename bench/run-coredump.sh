@@ -25,26 +25,30 @@ if [[ ! -f $data/big.tar.zst || ! -f $data/mapped-run ]]; then
 fi
 ls -l "$data"/big.tar*
 
-measure() {
-  local i t0 t1 rss
-  local -a samples=()
-  for ((i = 0; i < runs; i++)); do
-    rm -rf "$cores" && mkdir -p "$cores"
-    t0=$(date +%s%N)
-    rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
-    t1=$(date +%s%N)
-    samples+=("$(( (t1 - t0) / 1000 )) $rss")
-  done
-  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+# One timed run: "microseconds peak-RSS-KiB".
+once() {
+  local t0 t1 rss
+  rm -rf "$cores" && mkdir -p "$cores"
+  t0=$(date +%s%N)
+  rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
+  t1=$(date +%s%N)
+  echo "$(( (t1 - t0) / 1000 )) $rss"
 }
 
+median() { sort -n | sed -n "$(( (runs + 1) / 2 ))p"; }
+
 declare -a rows=()
-row() { # label ours reference
-  local label=$1
-  # shellcheck disable=SC2086
-  read -r o_us o_rss <<<"$(measure $2)"
-  # shellcheck disable=SC2086
-  read -r r_us r_rss <<<"$(measure $3)"
+row() { # label ours reference: runs alternate (ours, reference, ours, ...) so that a change in load hits both alike
+  local label=$1 i
+  local -a ours=() ref=()
+  for ((i = 0; i < runs; i++)); do
+    # shellcheck disable=SC2086
+    ours+=("$(once $2)")
+    # shellcheck disable=SC2086
+    ref+=("$(once $3)")
+  done
+  read -r o_us o_rss <<<"$(printf '%s\n' "${ours[@]}" | median)"
+  read -r r_us r_rss <<<"$(printf '%s\n' "${ref[@]}" | median)"
   rows+=("$(printf '%-30s %8.3f %8d %8.3f %8d %7.2f' "$label" \
     "$(awk -v u="$o_us" 'BEGIN { print u / 1e6 }')" "$((o_rss / 1024))" \
     "$(awk -v u="$r_us" 'BEGIN { print u / 1e6 }')" "$((r_rss / 1024))" \

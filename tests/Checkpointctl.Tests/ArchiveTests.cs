@@ -208,6 +208,78 @@ public class ArchiveTests
         Assert.Equal("big-dict.xz: xz: the xz stream needs more memory to decompress than the 128 MiB limit", e.Message);
     }
 
+    [Fact]
+    public void Libzstd_decodes_zstd_here()
+    {
+        // Without it zstd falls back to ZstdSharp, which needs about a quarter more CPU; CI must notice that.
+        Assert.True(LibzstdStream.IsAvailable);
+    }
+
+    [Theory]
+    [InlineData("one frame")]
+    [InlineData("zstd -19")]
+    [InlineData("window at the limit")]
+    [InlineData("three frames and a skippable frame")]
+    [InlineData("empty frame")]
+    public void Libzstd_and_ZstdSharp_read_the_same_bytes(string shape)
+    {
+        var noise = new byte[300_000];
+        new Random(13).NextBytes(noise);
+        var data = noise.Concat(new byte[500_000]).Concat(noise).ToArray();
+        byte[] skippable = [0x5A, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 1, 2, 3];
+        var zst = shape switch
+        {
+            "one frame" => Compress("zstd", data),
+            "zstd -19" => Compress("zstd", data, "-19"),
+            "window at the limit" => Compress("zstd", data, "--long=27"),
+            "three frames and a skippable frame" => Compress("zstd", data[..1000]).Concat(skippable)
+                .Concat(Compress("zstd", data[1000..400_000])).Concat(Compress("zstd", data[400_000..])).ToArray(),
+            _ => Compress("zstd", []),
+        };
+        var expected = shape == "empty frame" ? [] : data;
+        Assert.Equal(expected, ReadAll(new LibzstdStream(new MemoryStream(zst))));
+        Assert.Equal(expected, ReadAll(Compression.ManagedZstd(new MemoryStream(zst))));
+        // Read in small pieces, the native decoder keeps its place between calls.
+        Assert.Equal(expected, ReadInPieces(new LibzstdStream(new MemoryStream(zst)), 1000));
+    }
+
+    [Theory]
+    [InlineData("truncated", "unexpected EOF")]
+    [InlineData("truncated at the checksum", "unexpected EOF")]
+    [InlineData("flipped byte", "zstd: invalid compressed data")]
+    [InlineData("garbage after", "zstd: invalid compressed data")]
+    [InlineData("window over the limit", "zstd: the zstd frame needs a window larger than the 128 MiB limit")]
+    public void Libzstd_and_ZstdSharp_both_reject_broken_zstd(string damage, string message)
+    {
+        var noise = new byte[200_000];
+        new Random(14).NextBytes(noise);
+        var zst = Compress("zstd", noise, damage == "window over the limit" ? "--long=28" : null);
+        zst = damage switch
+        {
+            "truncated" => zst[..(zst.Length / 2)],
+            "truncated at the checksum" => zst[..^2],
+            "flipped byte" => zst.Select((b, i) => i == zst.Length / 2 ? (byte)(b ^ 0x10) : b).ToArray(),
+            "garbage after" => zst.Concat("garbage after the frame"u8.ToArray()).ToArray(),
+            _ => zst,
+        };
+        Stream Checked(Stream decoder) => new DecompressionErrorStream(decoder, CompressionKind.Zstd);
+        Assert.Equal(message, Assert.Throws<DecompressionException>(() => ReadAll(Checked(new LibzstdStream(new MemoryStream(zst))))).Message);
+        Assert.Equal(message, Assert.Throws<DecompressionException>(() => ReadAll(Checked(Compression.ManagedZstd(new MemoryStream(zst))))).Message);
+    }
+
+    private static byte[] ReadInPieces(Stream stream, int piece)
+    {
+        using (stream)
+        {
+            var output = new MemoryStream();
+            var buffer = new byte[piece];
+            int n;
+            while ((n = stream.Read(buffer)) > 0)
+                output.Write(buffer, 0, n);
+            return output.ToArray();
+        }
+    }
+
     private static byte[] ReadAll(Stream stream)
     {
         using (stream)

@@ -57,6 +57,58 @@ public class CoreDumpShapesTests
         AssertSameCores(Cores(Piggie.Value.WriteArchive(dir.Path, "o.tar"), dir.Path, "original"), Cores(full, dir.Path, "pair", "--parent", pre));
     }
 
+    /// <summary>
+    /// Shared memory pages an incremental dump left in its parent (CRIU's <c>pagemap-shmem-&lt;id&gt;.img</c> of the parent
+    /// image set, criu/shmem.c) are read from there like a process's own: py-tree's memfd page lands in all three cores.
+    /// </summary>
+    [Theory]
+    [InlineData("dir")]
+    [InlineData("tar")]
+    [InlineData("tar.zst")]
+    [InlineData("pair")]
+    [InlineData("compressed parent")]
+    public void SharedMemoryPagesInAParentAreReadFromIt(string shape)
+    {
+        using var dir = new ScratchDir();
+        var dump = DumpFiles.FromCriuDirectory(TestPaths.Criu("py-tree"));
+        // Odd pages stay in the dump, even ones (the memfd's page 0 among them) go to the parent.
+        var newest = dump.Incremental(p => p % 2 == 1);
+        var oldest = dump.OnePageRuns().MemoryOnly();
+        var (_, shmemRuns) = DumpFiles.ReadPagemap(newest[SharedPagemap]);
+        Assert.Equal((uint)PageFlags.Parent, shmemRuns.Single(e => e.Vaddr == 0).Flags);
+        Assert.DoesNotContain(shmemRuns, DumpFiles.IsPresent);
+        string chain;
+        string[] extra = [];
+        (string, string)[] link = [("checkpoint/parent", "../pre-checkpoint")];
+        switch (shape)
+        {
+            case "dir":
+                oldest.WriteCriuDirectory(dir.Path, "dump1");
+                chain = newest.WriteCriuDirectory(dir.Path, "dump2");
+                File.CreateSymbolicLink(Path.Combine(chain, "parent"), "../dump1");
+                break;
+            case "pair":
+            case "compressed parent":
+                chain = newest.WriteArchive(dir.Path, "full.tar.zst", TestArchive.Zstd, link);
+                var pre = (shape == "pair" ? oldest : oldest.Compress(4)).Under("pre-checkpoint/");
+                extra = ["--parent", pre.WriteArchive(dir.Path, "pre.tar.gz", TestArchive.Gzip)];
+                break;
+            default:
+                var bundle = newest.Clone();
+                bundle.Files.AddRange(oldest.Under("pre-checkpoint/").Files);
+                chain = bundle.WriteArchive(dir.Path, "bundle." + shape, shape == "tar.zst" ? TestArchive.Zstd : null, link);
+                break;
+        }
+        var expected = Cores(TestPaths.Criu("py-tree"), dir.Path, "original");
+        var actual = Cores(chain, dir.Path, "chain", extra);
+        AssertSameCores(expected, actual, 3);
+        // The memfd's page (mm-7032.img maps it at 7f93073dd000) is not all zeros: it came from the parent, not a hole.
+        var core = ElfCoreFile.Read(Path.Combine(actual, "core.7032"));
+        Assert.Contains(core.Memory(0x7f93073dd000, DumpFiles.Page), b => b != 0);
+    }
+
+    private const string SharedPagemap = "pagemap-shmem-394.img";
+
     /// <summary>A sorted streamed archive is read once, every core written as its pages go by.</summary>
     [Fact]
     public void UnseekableStreamIsReadInOnePass()
@@ -98,10 +150,10 @@ public class CoreDumpShapesTests
         return output;
     }
 
-    private static void AssertSameCores(string expected, string actual)
+    private static void AssertSameCores(string expected, string actual, int count = 6)
     {
         var names = Directory.GetFiles(expected).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(6, names.Length);
+        Assert.Equal(count, names.Length);
         Assert.Equal(names, Directory.GetFiles(actual).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
         foreach (var name in names)
             Assert.True(File.ReadAllBytes(Path.Combine(expected, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, name))), $"{name} differs");

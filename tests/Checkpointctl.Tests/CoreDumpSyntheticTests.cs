@@ -121,15 +121,54 @@ public class CoreDumpSyntheticTests
         using var dir = new ScratchDir();
         var output = Directory.CreateDirectory(Path.Combine(dir.Path, "out")).FullName;
         Assert.Equal(0, CliRunner.Run("coredump", Build(dir.Path, aarch64), "-o", output).ExitCode);
-        var psi = new System.Diagnostics.ProcessStartInfo("eu-readelf", ["-n", Path.Combine(output, "core.1")]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var text = process.StandardOutput.ReadToEnd();
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0 && errors.Length == 0, errors);
+        var (code, text, errors) = Run("eu-readelf", ["-n", Path.Combine(output, "core.1")]);
+        Assert.True(code == 0 && errors.Length == 0, errors);
         Assert.Contains(aarch64 ? "  LINUX                  8  ARM_TLS\n" : "  LINUX                832  X86_XSTATE\n", text);
         Assert.Contains(aarch64 ? "    pc: 0x0000000000400123" : "  rip:      0x0000000000400123", text);
         Assert.Contains("    6 files:\n", text);
+    }
+
+    /// <summary>
+    /// gdb-multiarch reads the aarch64 core on any host: both threads, each thread's registers as the images recorded
+    /// them, and memory equal to the dumped pages (private, memfd-shared at its offset, COW'ed file pages, arguments).
+    /// </summary>
+    [ToolFact("gdb-multiarch")]
+    public void GdbMultiarchReadsTheAarch64Core()
+    {
+        using var dir = new ScratchDir();
+        var output = Directory.CreateDirectory(Path.Combine(dir.Path, "out")).FullName;
+        Assert.Equal(0, CliRunner.Run("coredump", Build(dir.Path, aarch64: true), "-o", output).ExitCode);
+        string[] commands = ["show architecture", "info threads", "info registers", "p/x $v1.d.u", "thread 2", "info registers",
+                             "x/s 0x10000", "x/s 0x40000", "x/s 0x50000", "x/s 0x51000", "x/s 0x82000", $"x/2gx 0x{ArgStart:x}"];
+        var (code, text, errors) = Run("gdb-multiarch", ["-nx", "-batch", .. commands.SelectMany(c => new[] { "-ex", c }), "-c", Path.Combine(output, "core.1")]);
+        Assert.True(code == 0, errors);
+        Assert.Contains("(currently \"aarch64\")", text);
+        Assert.Matches(@"\* 1 +LWP 1 +0x0000000000400123 in \?\? \(\)\n  2 +LWP 2 +0x0000000000400123 in \?\? \(\)\n", text);
+        var registers = text.Split("[Switching to thread 2 (LWP 2)]");
+        Assert.Equal(2, registers.Length);
+        foreach (var (part, tid) in registers.Zip(new ulong[] { 1, 2 }))
+        {
+            for (var i = 0; i < 31; i++)
+                Assert.Matches($@"\nx{i} +0x{tid * 100 + (ulong)i:x} +{tid * 100 + (ulong)i}\n", part);
+            Assert.Matches(@"\nsp +0x7ff800 +0x7ff800\n", part);
+            Assert.Matches(@"\npc +0x400123 +0x400123\n", part);
+            Assert.Matches(@"\ncpsr +0x60000000 ", part);
+            Assert.Matches(@"\nfpsr +0x11 ", part);
+            Assert.Matches(@"\nfpcr +0x22 ", part);
+            Assert.Matches($@"\ntpidr +0x{0x1000 + tid:x} ", part);
+        }
+        // The FP/SIMD registers: v1 is the second pair of the 64 recorded halves.
+        Assert.Contains(" = {0x2, 0x3}\n", registers[0]);
+        Assert.Contains("0x10000:\t\"ANON0\"\n", text);
+        Assert.Contains("0x40000:\t\"SHM500-1\"\n", text);
+        Assert.Contains("0x50000:\t\"SHM500-0\"\n", text);
+        Assert.Contains("0x51000:\t\"PRIVCOW\"\n", text);
+        Assert.Contains("0x82000:\t\"COWDATA\"\n", text);
+        var args = "app\0--flag\0\0A=1\0"u8;
+        Assert.Contains($"0x{ArgStart:x}:\t0x{BitConverter.ToUInt64(args):x16}\t0x{BitConverter.ToUInt64(args[8..]):x16}\n", text);
+        // Only the files named in NT_FILE, which this host does not have, are warned about.
+        Assert.All(errors.Split('\n').Where(l => l.Contains("warning", StringComparison.OrdinalIgnoreCase)),
+            l => Assert.Matches("^warning: Can't open file /(memfd:buf|dev/zero|SYSV0000abcd|usr/lib/libfake.so).* during file-backed mapping note processing$", l));
     }
 
     // Registers as the images hold them, in the kernel's layouts of the image's architecture.
@@ -264,6 +303,17 @@ public class CoreDumpSyntheticTests
         entries.AddRange(pages.Select(p => new PagemapEntry { Vaddr = p.Address, NrPages = 1, Flags = 4 }));
         image(pagemap, SyntheticCheckpoint.Frame(CriuMagic.Pagemap, [.. entries]));
         image($"pages-{pagesId}.img", [.. pages.SelectMany(p => p.Data)]);
+    }
+
+    private static (int Code, string Output, string Errors) Run(string tool, string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(tool, args) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(120_000), $"{tool} did not finish");
+        return (process.ExitCode, output.Result, errors.Result);
     }
 
     // A page starting with a marker.

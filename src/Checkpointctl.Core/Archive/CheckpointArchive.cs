@@ -336,8 +336,10 @@ public sealed class CheckpointArchive : IDisposable
                 continue;
             if (_request.ConsumerFor(member.Name) is { } consumer)
             {
-                if (entry.DataStream is { } s)
-                    Guard(() => consumer.Consume(member, s, this));
+                // An empty member has no data stream, but is consumed too: an empty pages member (all of an incremental
+                // dump's pages in its parent) is waited at like any other.
+                var s = entry.DataStream ?? System.IO.Stream.Null;
+                Guard(() => consumer.Consume(member, s, this));
             }
             else if (_request.WantsHeld(member.Name))
             {

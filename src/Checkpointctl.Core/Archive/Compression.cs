@@ -2,6 +2,7 @@ using System.IO.Compression;
 using SharpCompress.Compressors.BZip2;
 using SharpCompress.Compressors.Xz;
 using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace Checkpointctl.Core.Archive;
 
@@ -34,15 +35,43 @@ public static class Compression
     {
         CompressionKind.None => compressed,
         CompressionKind.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false),
-        CompressionKind.Zstd => new DecompressionStream(compressed, bufferSize: 1 << 17, checkEndOfStream: true, leaveOpen: false),
+        CompressionKind.Zstd => LibzstdStream.IsAvailable ? new LibzstdStream(compressed) : ManagedZstd(compressed),
         CompressionKind.Bzip2 => new BoundedReadStream(BZip2Stream.Create(compressed, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false)),
         CompressionKind.Xz => LiblzmaXzStream.IsAvailable ? new LiblzmaXzStream(compressed) : ManagedXz(compressed),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>ZstdSharp's decoder, where libzstd is missing; it refuses windows over 128 MiB like libzstd.</summary>
+    internal static Stream ManagedZstd(Stream compressed) => new ManagedZstdStream(compressed);
+
     /// <summary>SharpCompress's xz decoder, where liblzma is missing.</summary>
     internal static Stream ManagedXz(Stream compressed) =>
         new BoundedReadStream(new ConcatenatedXzStream(compressed as ReadAheadStream ?? new ReadAheadStream([], compressed)));
+}
+
+/// <summary>ZstdSharp's stream, its refusal of a large window told apart from corrupt data as libzstd's is.</summary>
+internal sealed class ManagedZstdStream(Stream compressed) : ForwardReadStream
+{
+    private readonly DecompressionStream _inner = new(compressed, bufferSize: 1 << 17, checkEndOfStream: true, leaveOpen: false);
+
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return _inner.Read(buffer);
+        }
+        catch (ZstdException e) when (e.Code == ZSTD_ErrorCode.ZSTD_error_frameParameter_windowTooLarge)
+        {
+            throw new DecompressionLimitException(LibzstdStream.WindowLimitMessage);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _inner.Dispose();
+        base.Dispose(disposing);
+    }
 }
 
 /// <summary>

@@ -200,7 +200,13 @@ public sealed class CriuImages
     public Pagemap Pagemap(uint pid) => PagemapNamed($"pagemap-{pid}.img");
 
     /// <summary>The pagemap of a shared memory object (memfd, anonymous shared or SysV); its addresses are object offsets.</summary>
-    public Pagemap ShmemPagemap(ulong shmid) => PagemapNamed($"pagemap-shmem-{shmid}.img");
+    public Pagemap ShmemPagemap(ulong shmid) => PagemapNamed(ShmemPagemapName(shmid));
+
+    /// <summary>The pagemap of a shared memory object decoded with the page size of the processes that map it (a pagemap with no pages here cannot tell it).</summary>
+    public Pagemap ShmemPagemap(ulong shmid, int pageSize) =>
+        Criu.Pagemap.Decode(ShmemPagemapName(shmid), Image(ShmemPagemapName(shmid)), pageSize, PagesCompression());
+
+    private static string ShmemPagemapName(ulong shmid) => $"pagemap-shmem-{shmid}.img";
 
     private Pagemap PagemapNamed(string name)
     {
@@ -252,6 +258,22 @@ public sealed class CriuImages
             throw MissingImage(pagemap.PagesImageName);
         }
         var parent = _parents != null ? () => Parent().Memory(pid) : (Func<ProcessMemory>?)null;
+        return new ProcessMemory(pagemap, _pages.Open(member), parent, Child != null ? Input?.Path + ": " + Prefix : null);
+    }
+
+    /// <summary>
+    /// The memory of shared memory object <paramref name="shmid"/> (offsets as addresses), its pages in parent image
+    /// sets read from their <c>pagemap-shmem-&lt;id&gt;.img</c> as CRIU restores them (criu/shmem.c, pagemap.c).
+    /// </summary>
+    /// <param name="pageSize">The page size of the processes that map it.</param>
+    /// <exception cref="MissingCheckpointDataException">The pagemap or pages image is missing.</exception>
+    public ProcessMemory SharedMemory(ulong shmid, int pageSize)
+    {
+        var pagemap = ShmemPagemap(shmid, pageSize);
+        var member = Prefix + pagemap.PagesImageName;
+        if (!Archive.Contains(member))
+            throw MissingImage(pagemap.PagesImageName);
+        var parent = _parents != null ? () => Parent().SharedMemory(shmid, pageSize) : (Func<ProcessMemory>?)null;
         return new ProcessMemory(pagemap, _pages.Open(member), parent, Child != null ? Input?.Path + ": " + Prefix : null);
     }
 

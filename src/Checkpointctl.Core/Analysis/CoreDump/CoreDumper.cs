@@ -96,7 +96,7 @@ public static class CoreDumper
                 pending[CoreJob.Own] = images.Prefix + pagemap.PagesImageName;
             foreach (var shmid in layout.Segments.Where(s => s.Info.Source == MappingSource.Shared && s.FileSize > 0).Select(s => s.Info.ShmemId).Distinct())
             {
-                var shmem = CoreMemory.Shmem(images, shmid, pagemap.PageSize);
+                var shmem = images.ShmemPagemap(shmid, pagemap.PageSize);
                 if (CoreMemory.Dumped(shmem).Any())
                     pending[CoreJob.Shmem(shmid)] = images.Prefix + shmem.PagesImageName;
             }
@@ -164,26 +164,26 @@ public static class CoreDumper
                 .Select(p => (j, p.Key, p.Key == CoreJob.Own ? $"pagemap-{j.Pid}.img" : $"pagemap-{p.Key}.img"))),
         ];
 
-        // Writes one source (a process's own memory, or a shared object's) into the cores that wait for it.
+        // Writes one source (a process's own memory, or a shared object's) into the cores that wait for it; pages in
+        // parent image sets are read from a pass of each parent that waits at the same pagemap's pages.
         private void Write(CriuImages images, PageSource pages, List<(CoreJob Job, string Key, string Reader)> users)
         {
-            var key = users[0].Key;
+            var (key, reader) = (users[0].Key, users[0].Reader);
+            var core = users[0].Job.Core;
+            using var parents = new ParentChain
+            {
+                Explicit = options.Parent,
+                Plan = _ => new PagesPlan { Sequential = (member, archive) => CoreMemory.IsPagesOf(reader, member, archive) },
+            };
+            var chain = new CriuImages(pages, parents, images.Prefix);
             if (key == CoreJob.Own)
             {
-                // Pages in parent image sets are read from a pass of each parent that waits at this process's pages.
-                var core = users[0].Job.Core;
-                using var parents = new ParentChain
-                {
-                    Explicit = options.Parent,
-                    Plan = _ => new PagesPlan { Sequential = (member, archive) => CoreMemory.IsPagesOf(core.Pid, member, archive) },
-                };
-                core.FillOwn(new CriuImages(pages, parents, images.Prefix).Memory(core.Pid));
+                core.FillOwn(chain.Memory(core.Pid));
             }
             else
             {
                 var shmid = CoreJob.ShmemId(key);
-                var shmem = CoreMemory.Shmem(images, shmid, users[0].Job.Core.Pagemap.PageSize);
-                CoreFile.FillShared(shmid, CoreMemory.Shared(images, pages, shmem), [.. users.Select(u => u.Job.Core)]);
+                CoreFile.FillShared(shmid, chain.SharedMemory(shmid, core.Pagemap.PageSize), [.. users.Select(u => u.Job.Core)]);
             }
             foreach (var (job, _, _) in users)
                 job.Pending.Remove(key);

@@ -22,22 +22,6 @@ internal static class CoreMemory
         }
     }
 
-    /// <summary>The pagemap of a shared memory object (its addresses are offsets in the object).</summary>
-    public static Pagemap Shmem(CriuImages images, ulong shmid, int pageSize)
-    {
-        var name = $"pagemap-shmem-{shmid}.img";
-        return Pagemap.Decode(name, images.Image(name), pageSize, images.PagesCompression());
-    }
-
-    /// <summary>The memory of a shared memory object. Its pages in a parent image set are not followed (they read as zeros).</summary>
-    public static ProcessMemory Shared(CriuImages images, PageSource pages, Pagemap shmem)
-    {
-        var member = images.Prefix + shmem.PagesImageName;
-        if (!images.Has(shmem.PagesImageName))
-            throw new MissingCheckpointDataException($"error opening binary file: open {member}: no such file or directory");
-        return new ProcessMemory(shmem, pages.Open(member));
-    }
-
     /// <summary>True when <paramref name="member"/> holds pages of a pagemap held so far (a process's or a shared object's).</summary>
     public static bool NamedByHeldPagemap(ArchiveMember member, CheckpointArchive archive)
     {
@@ -58,12 +42,12 @@ internal static class CoreMemory
         return false;
     }
 
-    /// <summary>True when <paramref name="member"/> holds the pages of process <paramref name="pid"/> in its image set (parents' passes stop there).</summary>
-    public static bool IsPagesOf(uint pid, ArchiveMember member, CheckpointArchive archive)
+    /// <summary>True when <paramref name="member"/> holds the pages of <paramref name="pagemap"/> of its image set (parents' passes stop there).</summary>
+    public static bool IsPagesOf(string pagemap, ArchiveMember member, CheckpointArchive archive)
     {
         var prefix = member.Name[..(member.Name.LastIndexOf('/') + 1)];
         var images = new CriuImages(PageSource.Of(archive), prefix: prefix);
-        return images.Has($"pagemap-{pid}.img") && prefix + PagesName(images, $"pagemap-{pid}.img") == member.Name;
+        return images.Has(pagemap) && prefix + PagesName(images, pagemap) == member.Name;
     }
 
     // The pages member a pagemap image names (its head), without decoding its entries.
