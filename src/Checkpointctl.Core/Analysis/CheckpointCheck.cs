@@ -20,12 +20,17 @@ public sealed class CheckpointCheck
 
     private CheckpointCheck(CriuImages images) => _images = images;
 
+    /// <summary>The checkpoint as given.</summary>
     public required string Path { get; init; }
 
+    /// <summary>The findings in the order they were found.</summary>
     public IReadOnlyList<CheckFinding> Findings => _findings;
 
+    /// <summary>Findings of damage: the checkpoint cannot be restored anywhere.</summary>
     public int Errors => _findings.Count(f => f.Severity == CheckSeverity.Error);
+    /// <summary>Findings that block a restore on this host.</summary>
     public int Blockers => _findings.Count(f => f.Severity == CheckSeverity.Blocker);
+    /// <summary>Findings that may matter for a restore but do not block it.</summary>
     public int Warnings => _findings.Count(f => f.Severity == CheckSeverity.Warning);
 
     /// <summary>No error, blocker or warning (info lines aside).</summary>

@@ -33,6 +33,7 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
     public static CheckpointResults<CheckpointOverview> ReadAll(CheckpointInput input) =>
         CheckpointSet.Read(input, Request, PagesPlan.None, null, root => FromArchive(root.Pages.Archive) with { Path = input.Path });
 
+    /// <summary>The overview of an archive already read with <see cref="Request"/>.</summary>
     public static CheckpointOverview FromArchive(CheckpointArchive archive) =>
         new(archive.Path, ContainerInfo.Read(archive), archive.Sizes) { Gpu = GpuState.Read(new CriuImages(archive)), Image = archive.Image };
 }

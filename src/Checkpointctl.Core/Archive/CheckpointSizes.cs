@@ -3,6 +3,7 @@ namespace Checkpointctl.Core.Archive;
 /// <summary>Sizes taken from member headers, never from extracted data.</summary>
 public sealed record CheckpointSizes(long CheckpointSize, long MemoryPagesSize, long AmdGpuMemoryPagesSize, long RootFsDiffSize)
 {
+    /// <summary>The sizes of a checkpoint's members: all of <c>checkpoint/</c>, its pages, its GPU pages and <c>rootfs-diff.tar</c>.</summary>
     public static CheckpointSizes FromMembers(IEnumerable<ArchiveMember> members)
     {
         long total = 0, pages = 0, gpu = 0, rootfs = 0;

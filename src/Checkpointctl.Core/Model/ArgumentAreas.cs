@@ -9,6 +9,7 @@ namespace Checkpointctl.Core.Model;
 /// </summary>
 public static class ArgumentAreas
 {
+    /// <summary>The pages plan that reads the argument and environment areas of every process.</summary>
     public static PagesPlan Plan { get; } = new() { Ranges = (member, archive) => Ranges(member, archive, null) };
 
     /// <summary>The plan for the parent image set of <paramref name="child"/> (whose own memory images are complete).</summary>

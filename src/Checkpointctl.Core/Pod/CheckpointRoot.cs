@@ -8,4 +8,5 @@ namespace Checkpointctl.Core.Pod;
 /// Where its members are in the pass that read them (<c>0f3c…-k8s_counter_…/</c> in a pod archive, else empty): what
 /// consumers of that pass saw in front of the names.
 /// </param>
+/// <param name="Container">The pod's container, or null for a container checkpoint.</param>
 public sealed record CheckpointRoot(PodContainer? Container, PageSource Pages, string Root = "");
