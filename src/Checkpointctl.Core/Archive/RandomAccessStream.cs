@@ -1,7 +1,7 @@
 namespace Checkpointctl.Core.Archive;
 
 /// <summary>A read-only, seekable stream over <see cref="RandomAccessData"/>.</summary>
-public sealed class RandomAccessStream(RandomAccessData data) : Stream
+internal sealed class RandomAccessStream(RandomAccessData data) : Stream
 {
     private long _position;
     /// <inheritdoc/>
