@@ -6,24 +6,15 @@
 # Usage: bench/run-pods.sh      (MIB=512 and RUNS=5 can be overridden from the environment)
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-out=$here/out
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 data=$out/pods
 mib=${MIB:-512}
 runs=${RUNS:-5}
-fixture=$(cd "$repo/../shared/fixtures" && pwd)/wrapped/piggie-crio.tar
-ctl=$out/bin/checkpointctl
-gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
-
-[[ -x /usr/bin/time ]] || { [[ $(id -u) == 0 ]] && apt-get install -y -qq time >/dev/null; } || { echo "install time" >&2; exit 1; }
+fixture=$fixtures/wrapped/piggie-crio.tar
 command -v zstd >/dev/null || { echo "install zstd" >&2; exit 1; }
 
-cd "$repo"
-echo "== build generator and publish NativeAOT checkpointctl"
-dotnet build bench/Checkpointctl.Bench -c Release --artifacts-path "$out/artifacts" -v:q -nologo | grep -v '^$' || true
-dotnet publish src/Checkpointctl -c Release -r linux-x64 --artifacts-path "$out/artifacts" -o "$out/bin" -v:q -nologo | grep -v '^$' || true
-[[ -x $gen && -x $ctl ]] || { echo "build failed" >&2; exit 1; }
+build_tools
 
 if [[ ! -f $data/pod.tar.zst ]]; then
   echo "== generate a pod of two ${mib} MiB containers into $data"

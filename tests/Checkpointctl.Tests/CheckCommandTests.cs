@@ -73,6 +73,28 @@ public class CheckCommandTests
             result.Stdout.Split('\n')[^2]);
     }
 
+    [Fact]
+    public void Findings_of_one_check_are_listed_up_to_a_limit_and_counted_in_full()
+    {
+        using var dir = new ScratchDir();
+        var copy = Path.Combine(dir.Path, "shell-loop");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.EnumerateFiles(TestPaths.Criu("shell-loop")))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        // 250 threads without core images: 250 errors of the images check.
+        var tree = ReadAll(copy, "pstree.img", PstreeEntry.Parser);
+        tree[0].Threads.AddRange(Enumerable.Range(0, 250).Select(i => 100_000u + (uint)i));
+        Replace(copy, "pstree.img", SyntheticCheckpoint.Frame(CriuMagic.Pstree, [.. tree]));
+        var result = CliRunner.Run("check", copy, "--skip-host");
+        Assert.Equal(2, result.ExitCode);
+        var lines = result.Stdout.Split('\n');
+        Assert.Equal(Core.Analysis.CheckpointCheck.MaxListedPerCheck, lines.Count(l => l.Contains("is missing (thread 1000", StringComparison.Ordinal)));
+        Assert.Single(lines, l => l.EndsWith("150 more error findings of this check not listed", StringComparison.Ordinal));
+        Assert.Equal("Summary: 250 errors, 0 blockers, 0 warnings: damaged, it cannot be restored", lines[^2]);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(CliRunner.Run("check", copy, "--skip-host", "--format", "json").Stdout)!;
+        Assert.Equal(250, (int)json[0]!["errors"]!);
+    }
+
     private static void Apply(string dir, string change)
     {
         var (verb, name) = (change.Split(' ')[0], change[(change.IndexOf(' ') + 1)..]);

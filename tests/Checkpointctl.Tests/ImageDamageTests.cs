@@ -75,10 +75,13 @@ public class ImageDamageTests
                 });
                 return $"<input>: {layer.Path} is gzip data, but its media type application/vnd.oci.image.layer.v1.tar says uncompressed";
             case "two-images":
-                var second = manifest.Descriptor();
+                // Another manifest (its bytes differ by a space): the same manifest under two names is one image.
+                var other = new TestBlob(manifest.MediaType, [.. manifest.Data, (byte)' ']);
+                File.WriteAllBytes(Path.Combine(layout, other.Path), other.Data);
+                var second = other.Descriptor();
                 second["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = "localhost/other:1" };
                 WriteIndex(new JsonObject { ["schemaVersion"] = 2, ["manifests"] = new JsonArray(manifest.Descriptor(), second) });
-                return $"<input>: the image archive holds 2 images ({TestImages.Name}, localhost/other:1); only an archive of one image is read";
+                return $"<input>: the image archive holds 2 images ({TestImages.Name}, localhost/other:1); only an archive of one image is read: name one as <input>:NAME";
             case "index-not-json":
                 File.WriteAllText(index, "{\"schemaVersion\":2,");
                 return "<input>: failed to unmarshal index.json: unexpected end of JSON input";

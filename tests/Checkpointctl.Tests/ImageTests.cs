@@ -190,6 +190,66 @@ public class ImageTests
         AssertStreamReadsLike(reference, image, pids);
     }
 
+    [Theory]
+    [InlineData("oci-dir")]
+    [InlineData("oci-archive")]
+    public void An_archive_of_several_images_reads_the_one_named_after_a_colon(string format)
+    {
+        using var dir = new ScratchDir();
+        static TestBlob Named(OciImage image, string name) =>
+            image.Target with { Annotations = new Dictionary<string, string> { ["org.opencontainers.image.ref.name"] = name } };
+        var simple = TestImages.ArchiveInLayer(TestPaths.Archive("simple-none.tar"), LayerCompression.None, TestImages.PodmanAnnotations("simple"));
+        var piggie = TestImages.ArchiveInLayer(TestPaths.Wrapped("piggie-crio.tar"), LayerCompression.None, TestImages.PodmanAnnotations("piggie"));
+        var both = new OciImage([.. simple.Blobs, .. piggie.Blobs], simple.Target, [], null)
+        {
+            // Two names of one manifest count as one image.
+            Targets = [Named(simple, "localhost/simple:1"), Named(piggie, "localhost/piggie:1"), Named(piggie, "localhost/piggie:latest")],
+        };
+        var path = format == "oci-dir" ? both.WriteOciDirectory(Path.Combine(dir.Path, "images")) : both.WriteOciArchive(Path.Combine(dir.Path, "images.tar"));
+
+        AssertReadsLike(TestPaths.Wrapped("piggie-crio.tar"), path + ":localhost/piggie:1", PidsOf(TestPaths.Wrapped("piggie-crio.tar")), "ping");
+        AssertReadsLike(TestPaths.Archive("simple-none.tar"), path + ":" + simple.Target.Digest, PidsOf(TestPaths.Archive("simple-none.tar")), "python");
+        Assert.Contains("localhost/piggie:latest", CliRunner.Run("show", path + ":localhost/piggie:latest").Stdout);
+        // build re-tags the one named.
+        var rebuilt = Path.Combine(dir.Path, "rebuilt.tar");
+        Assert.Equal(0, CliRunner.Run("build", path + ":localhost/piggie:1", "localhost/again:1", "-o", rebuilt).ExitCode);
+        AssertReadsLike(TestPaths.Wrapped("piggie-crio.tar"), rebuilt, PidsOf(TestPaths.Wrapped("piggie-crio.tar")), "ping");
+
+        Assert.Equal($"{path}: the image archive holds 2 images (localhost/simple:1, localhost/piggie:1, localhost/piggie:latest); only an archive of one image is read: name one as {path}:NAME",
+            CliRunner.AssertError(CliRunner.Run("inspect", path)));
+        Assert.Equal($"{path}: no image named localhost/other:1 (the image archive holds localhost/simple:1, localhost/piggie:1, localhost/piggie:latest)",
+            CliRunner.AssertError(CliRunner.Run("memparse", path + ":localhost/other:1")));
+        // A name after a path that is no image stays a missing file, as upstream.
+        var plain = TestPaths.Archive("simple-none.tar");
+        Assert.Equal($"stat {plain}:x: no such file or directory", CliRunner.AssertError(CliRunner.Run("show", plain + ":x")));
+    }
+
+    [Fact]
+    public void A_docker_archive_of_several_images_reads_the_one_named_by_a_repo_tag()
+    {
+        using var dir = new ScratchDir();
+        var archive = TestPaths.Archive("simple-none.tar");
+        var single = TestImages.ArchiveInLayer(archive, LayerCompression.None, TestImages.PodmanAnnotations("simple")).WriteDockerArchive(Path.Combine(dir.Path, "one.tar"));
+        // docker save of two tags of other images: a second manifest.json entry.
+        // (Without the legacy folder's layer.tar link, which manifest.json does not name.)
+        var members = TestImages.Members(single).Where(m => m.Type != System.Formats.Tar.TarEntryType.SymbolicLink).Select(m =>
+        {
+            if (m.Name != "manifest.json")
+                return m;
+            var entries = JsonNode.Parse(m.Data)!.AsArray();
+            var copy = entries[0]!.DeepClone();
+            copy["RepoTags"] = new JsonArray("localhost/copy:1");
+            entries.Add(copy);
+            return (m.Name, m.Type, m.Mode, TestImages.Json(entries));
+        });
+        var path = Path.Combine(dir.Path, "two.tar");
+        File.WriteAllBytes(path, TestImages.Tar(members, System.Formats.Tar.TarEntryFormat.Gnu));
+        Assert.Equal($"{path}: the image archive holds 2 images; only an archive of one image is read: name one as {path}:NAME",
+            CliRunner.AssertError(CliRunner.Run("inspect", path)));
+        AssertReadsLike(archive, path + ":localhost/copy:1", PidsOf(archive), "python");
+        Assert.Equal($"{path}: no image named localhost/none:1", CliRunner.AssertError(CliRunner.Run("show", path + ":localhost/none:1")));
+    }
+
     [Fact]
     public void A_whole_image_tar_compressed_is_read_in_one_pass()
     {

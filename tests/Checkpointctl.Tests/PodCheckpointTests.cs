@@ -82,6 +82,43 @@ public class PodCheckpointTests
 
     [Theory]
     [MemberData(nameof(Packagings))]
+    public void Coredump_check_and_image_read_each_container_as_its_own_archive(string packaging)
+    {
+        using var dir = new ScratchDir();
+        var (pod, containers) = Build(dir.Path, packaging);
+        foreach (var (files, pid, original) in containers)
+        {
+            var p = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string[] args in (string[][])[
+                         ["check", "--skip-host"], ["check", "--skip-host", "--format", "json"], ["image", "--list"], ["image", "--list", "--format", "json"],
+                         ["image", $"core-{p}.img", "pstree.img", "stats-dump"]])
+            {
+                var expected = Normalized(CliRunner.Run([args[0], original, .. args[1..]]), original);
+                Assert.Equal("", expected.Stderr);
+                Assert.Equal(expected, Normalized(CliRunner.Run([args[0], pod, "--container", files.Name, .. args[1..]]), pod));
+            }
+            // The same core bytes as from the container's own archive.
+            var own = Directory.CreateDirectory(Path.Combine(dir.Path, "own-" + files.Name)).FullName;
+            var fromPod = Directory.CreateDirectory(Path.Combine(dir.Path, "pod-" + files.Name)).FullName;
+            Assert.Equal(0, CliRunner.Run("coredump", original, "-p", p, "-o", own).ExitCode);
+            var run = CliRunner.Run("coredump", pod, "--container", files.Id, "-p", p, "-o", fromPod);
+            Assert.Equal("", run.Stderr);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(own, "core." + p)), File.ReadAllBytes(Path.Combine(fromPod, "core." + p)));
+        }
+
+        // Without a selector, check reports each container, named; commands of one container ask for one.
+        var check = CliRunner.Run("check", "--skip-host", pod);
+        foreach (var (files, _, _) in containers)
+            Assert.Contains($"{pod}, container {files.Name}", check.Stdout);
+        foreach (string[] args in (string[][])[["coredump", "-o", dir.Path], ["image", "pstree.img"], ["image", "--list"]])
+        {
+            Assert.Equal($"pod checkpoint {pod} has 2 containers ({containers[0].Files.Name}, {containers[1].Files.Name}); select one with --container",
+                CliRunner.AssertError(CliRunner.Run([args[0], pod, .. args[1..]])));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Packagings))]
     public void The_pod_shows_every_container_as_its_own_archive(string packaging)
     {
         using var dir = new ScratchDir();

@@ -257,7 +257,14 @@ public sealed record OciImage(IReadOnlyList<TestBlob> Blobs, TestBlob Target, by
 {
     public bool Containerd { get; init; }
 
-    private byte[] IndexJson => TestImages.Json(new JsonObject { ["schemaVersion"] = 2, ["manifests"] = new JsonArray(Target.Descriptor()) });
+    /// <summary>Every image the index lists (an archive of several images); null for <see cref="Target"/> alone.</summary>
+    public IReadOnlyList<TestBlob>? Targets { get; init; }
+
+    private byte[] IndexJson => TestImages.Json(new JsonObject
+    {
+        ["schemaVersion"] = 2,
+        ["manifests"] = new JsonArray((Targets ?? [Target]).Select(t => (JsonNode)t.Descriptor()).ToArray()),
+    });
 
     /// <summary><c>podman save --format oci-archive</c> / <c>ctr images export</c>: blobs/ first (by digest), then index.json and oci-layout.</summary>
     public string WriteOciArchive(string path)

@@ -16,6 +16,7 @@ public class ViewGoldenTests
         ("memory-map", ["--memory-map"]),
         ("namespaces", ["--namespaces"]),
         ("security", ["--security"]),
+        ("cgroups", ["--cgroups"]),
         ("inventory", ["--inventory"]),
         ("rootfs-diff", ["--rootfs-diff"]),
         ("logs", ["--logs"]),
@@ -54,7 +55,7 @@ public class ViewGoldenTests
     }
 
     /// <summary>The views' JSON keys, added after upstream's.</summary>
-    public static readonly string[] ViewKeys = ["threads", "memory_map", "namespaces", "security", "inventory", "rootfs_diff", "logs"];
+    public static readonly string[] ViewKeys = ["threads", "memory_map", "namespaces", "security", "cgroups", "inventory", "rootfs_diff", "logs"];
 
     /// <summary><c>--everything</c> is <c>--all</c> plus the views: removing their keys gives <c>--all</c>'s JSON.</summary>
     [Theory]
@@ -76,7 +77,7 @@ public class ViewGoldenTests
     {
         var options = new Checkpointctl.Core.Analysis.InspectOptions
         {
-            Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true, RootfsDiff = true, Logs = true,
+            Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Cgroups = true, Inventory = true, RootfsDiff = true, Logs = true,
         }.Normalize();
         Assert.False(options.NeedsMemory);
         var request = options.ToRequest(null, new Checkpointctl.Core.Metadata.LogCapture(), new Checkpointctl.Core.Metadata.RootfsChanges());
@@ -85,6 +86,47 @@ public class ViewGoldenTests
         foreach (var member in new[] { "checkpoint/pages-1.img", "checkpoint/pages-12.img", "checkpoint/amdgpu-pages-1-0.img" })
             Assert.DoesNotContain(request.Hold, p => p.Matches(member));
         Assert.Contains(request.Hold, p => p.Matches("checkpoint/pagemap-1.img"));
+    }
+
+    /// <summary>
+    /// <c>--cgroups</c> against crit's own rendering of the images (<c>image</c>, byte-identical to <c>crit show</c>):
+    /// each process's set from its core, each member's path and every property of the directory of that path.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FixtureNames))]
+    public void Cgroups_agree_with_crit_show_of_the_images(string fixture)
+    {
+        var path = Fixtures().Single(f => f.Name == fixture).Path;
+        var view = JsonNode.Parse(CliRunner.Run("inspect", path, "--cgroups", "--format", "json").Stdout)!.AsArray()[0]!["cgroups"]!;
+        var hasImage = CliRunner.Run("image", path, "--list").Stdout.Contains("cgroup.img", StringComparison.Ordinal);
+        Assert.Equal(hasImage, view["sets"]!.AsArray().Count > 0);
+        foreach (var p in view["processes"]!.AsArray())
+        {
+            var core = JsonNode.Parse(CliRunner.Run("image", path, $"core-{(uint)p!["pid"]!}.img").Stdout)!["entries"]![0]!;
+            Assert.Equal((uint?)core["tc"]!["cg_set"] ?? (uint?)core["thread_core"]!["cg_set"] ?? 0, (uint)p["set"]!);
+        }
+        if (!hasImage)
+            return;
+        var crit = JsonNode.Parse(CliRunner.Run("image", path, "cgroup.img").Stdout)!["entries"]![0]!;
+        foreach (var set in view["sets"]!.AsArray())
+        {
+            var critSet = crit["sets"]!.AsArray().First(s => (uint)s!["id"]! == (uint)set!["id"]!)!;
+            var members = set!["cgroups"]!.AsArray();
+            Assert.Equal(critSet["ctls"]!.AsArray().Count, members.Count);
+            for (var i = 0; i < members.Count; i++)
+            {
+                var ctl = critSet["ctls"]![i]!;
+                Assert.Equal((string)ctl["path"]!, (string)members[i]!["path"]!);
+                var name = (string?)ctl["name"] ?? "";
+                Assert.Equal(name.Length == 0 ? "v2" : name, (string)members[i]!["hierarchy"]!);
+                var controller = crit["controllers"]!.AsArray().First(c => string.Join(",", c!["cnames"]!.AsArray().Select(n => (string?)n ?? "")) == name)!;
+                var dir = controller["dirs"]!.AsArray().Single(d => ((string)d!["dir_name"]!).Trim('/') == ((string)ctl["path"]!).Trim('/'))!;
+                var expected = new JsonObject();
+                foreach (var prop in dir["properties"]?.AsArray() ?? [])
+                    expected[(string)prop!["name"]!] = (string?)prop["value"] ?? "";
+                Assert.True(JsonNode.DeepEquals(expected, members[i]!["properties"]), $"set {set["id"]} {name}");
+            }
+        }
     }
 
     public static TheoryData<string> FixtureNames()

@@ -4,6 +4,7 @@ using Checkpointctl.Core.Criu.Crit;
 using Checkpointctl.Core.Criu.Images;
 using Checkpointctl.Core.Metadata;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -20,18 +21,30 @@ public sealed class CheckpointCheck
 
     private CheckpointCheck(CriuImages images) => _images = images;
 
-    /// <summary>The checkpoint as given.</summary>
-    public required string Path { get; init; }
+    /// <summary>The checkpoint as given, followed by <c>, container NAME</c> for a container of a pod.</summary>
+    public string Path { get; private set; } = "";
 
     /// <summary>The findings in the order they were found.</summary>
     public IReadOnlyList<CheckFinding> Findings => _findings;
 
     /// <summary>Findings of damage: the checkpoint cannot be restored anywhere.</summary>
-    public int Errors => _findings.Count(f => f.Severity == CheckSeverity.Error);
+    public int Errors => Count(CheckSeverity.Error);
+
     /// <summary>Findings that block a restore on this host.</summary>
-    public int Blockers => _findings.Count(f => f.Severity == CheckSeverity.Blocker);
+    public int Blockers => Count(CheckSeverity.Blocker);
+
     /// <summary>Findings that may matter for a restore but do not block it.</summary>
-    public int Warnings => _findings.Count(f => f.Severity == CheckSeverity.Warning);
+    public int Warnings => Count(CheckSeverity.Warning);
+
+    /// <summary>Findings of one check listed at most: a hostile pstree naming a million threads without images is one line per thread otherwise.</summary>
+    public const int MaxListedPerCheck = 100;
+
+    // Findings beyond the listed ones, by check and severity: counted, and summed up in one line per check.
+    private readonly Dictionary<(string Check, CheckSeverity Severity), int> _listed = [];
+    private readonly SortedDictionary<(string Check, CheckSeverity Severity), int> _unlisted = [];
+
+    private int Count(CheckSeverity severity) =>
+        _findings.Count(f => f.Severity == severity) + _unlisted.Where(u => u.Key.Severity == severity).Sum(u => u.Value);
 
     /// <summary>No error, blocker or warning (info lines aside).</summary>
     public bool IsClean => _findings.All(f => f.Severity == CheckSeverity.Info);
@@ -48,7 +61,15 @@ public sealed class CheckpointCheck
 
     /// <summary>Checks one checkpoint; <paramref name="host"/> null skips the comparison with a host.</summary>
     /// <exception cref="CheckpointException">The checkpoint cannot be opened or read at all.</exception>
-    public static CheckpointCheck Run(CheckpointInput input, HostFacts? host, CheckpointInput? parent = null)
+    public static CheckpointCheck Run(CheckpointInput input, HostFacts? host, CheckpointInput? parent = null) =>
+        RunAll(input, host, parent, null).Items.Single().Value;
+
+    /// <summary>
+    /// Checks a checkpoint, or each container of a pod checkpoint that <paramref name="containers"/> select (all
+    /// without a selector) in the same pass; a container's <see cref="Path"/> names it after the input's.
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint cannot be opened or read at all.</exception>
+    public static CheckpointResults<CheckpointCheck> RunAll(CheckpointInput input, HostFacts? host, CheckpointInput? parent, IReadOnlyList<string>? containers)
     {
         var log = new LogCapture();
         var request = new ArchiveRequest
@@ -59,18 +80,48 @@ public sealed class CheckpointCheck
             NeedIndex = true,
             RequireCheckpointDirectory = false,
         };
-        using var pages = PageSource.Open(input, request, PagesPlan.None);
+        var results = CheckpointSet.Read(input, request, PagesPlan.None, containers, root => Check(root.Pages, input.Path, host, parent, log.Under(root.Root)));
+        if (!results.IsSingleContainer(containers is { Count: > 0 }))
+        {
+            foreach (var item in results.Items)
+                item.Value.Path = $"{input.Path}, container {item.Container!.Name}";
+        }
+        return results;
+    }
+
+    private static CheckpointCheck Check(PageSource pages, string path, HostFacts? host, CheckpointInput? parent, LogCapture log)
+    {
         using var parents = new ParentChain { Explicit = parent };
         log.Complete(pages.Archive);
         var images = new CriuImages(pages, parents);
-        var check = new CheckpointCheck(images) { Path = input.Path };
+        var check = new CheckpointCheck(images) { Path = path };
         check.Integrity();
         if (host != null)
             check.Host(host, log.DumpLog);
+        check.SumUpUnlisted();
         return check;
     }
 
-    private void Add(CheckSeverity severity, string check, string message) => _findings.Add(new CheckFinding(severity, check, message));
+    private void Add(CheckSeverity severity, string check, string message)
+    {
+        var listed = _listed.GetValueOrDefault((check, severity));
+        if (listed < MaxListedPerCheck)
+        {
+            _findings.Add(new CheckFinding(severity, check, message));
+            _listed[(check, severity)] = listed + 1;
+        }
+        else
+        {
+            _unlisted[(check, severity)] = _unlisted.GetValueOrDefault((check, severity)) + 1;
+        }
+    }
+
+    // One line per check with unlisted findings (info: the counts above already include them).
+    private void SumUpUnlisted()
+    {
+        foreach (var ((check, severity), count) in _unlisted)
+            _findings.Add(new CheckFinding(CheckSeverity.Info, check, $"{count} more {severity.ToString().ToLowerInvariant()} findings of this check not listed"));
+    }
 
     private void Error(string check, string message) => Add(CheckSeverity.Error, check, message);
 

@@ -3,6 +3,7 @@ using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Criu;
 using Checkpointctl.Core.Criu.Crit;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis;
 
@@ -33,33 +34,40 @@ public static class CriuImageFiles
     }
 
     /// <summary>Each named image as <c>crit show</c> prints it (JSON and a newline), in the order named.</summary>
+    /// <param name="input">The checkpoint.</param>
+    /// <param name="names">The images, by name (<c>core-1.img</c>, or <c>checkpoint/core-1.img</c>).</param>
+    /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
     /// <exception cref="CheckpointException">A missing image, a raw or unknown one, or a malformed one.</exception>
-    public static IReadOnlyList<string> Show(CheckpointInput input, IReadOnlyList<string> names)
+    public static IReadOnlyList<string> Show(CheckpointInput input, IReadOnlyList<string> names, IReadOnlyList<string>? containers = null)
     {
         var members = names.Select(n => MemberName(n) ?? throw new CheckpointException($"invalid image name \"{n}\": name an image of the CRIU image directory, e.g. core-1.img")).ToList();
+        // Names as the pass meets them: below a container's directory in a pod archive.
         var read = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
         var wanted = members.Concat(members.Select(ServiceName).OfType<string>()).Distinct().ToList();
         var request = new ArchiveRequest
         {
             Consumers = wanted.Select(m => new MemberConsumer(m, (member, stream, _) => read[member.Name] = ReadImage(member, stream))).ToList(),
             RequireCheckpointDirectory = false,
-            IsComplete = archive => wanted.All(read.ContainsKey),
         };
-        using var archive = input.Open(request);
+        using var set = CheckpointSet.Open(input, request, PagesPlan.None, containers);
+        var root = set.Single();
         var documents = new List<string>();
         for (var i = 0; i < members.Count; i++)
         {
-            var member = read.ContainsKey(members[i]) ? members[i] : ServiceName(members[i]) is { } service && read.ContainsKey(service) ? service : null;
+            var member = read.ContainsKey(root.Root + members[i]) ? members[i]
+                : ServiceName(members[i]) is { } service && read.ContainsKey(root.Root + service) ? service : null;
             if (member == null)
                 throw new MissingCheckpointDataException($"error opening binary file: open {members[i]}: no such file or directory");
             var name = member.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal) ? member[ArchiveLayout.CheckpointPrefix.Length..] : member;
-            documents.Add(CritShow.Render(name, read[member]));
+            documents.Add(CritShow.Render(name, read[root.Root + member]));
         }
         return documents;
     }
 
     /// <summary>Every image of the checkpoint's image directory (and CRIU's service files beside it), sorted by name.</summary>
-    public static IReadOnlyList<CriuImageFile> List(CheckpointInput input)
+    /// <param name="input">The checkpoint.</param>
+    /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
+    public static IReadOnlyList<CriuImageFile> List(CheckpointInput input, IReadOnlyList<string>? containers = null)
     {
         var heads = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var request = new ArchiveRequest
@@ -71,13 +79,14 @@ public static class CriuImageFiles
             ],
             NeedIndex = true,
         };
-        using var archive = input.Open(request);
-        return archive.Members
+        using var set = CheckpointSet.Open(input, request, PagesPlan.None, containers);
+        var root = set.Single();
+        return root.Pages.Archive.Members
             .Where(m => m.Name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal) || ServiceFiles.Contains(m.Name))
             .Select(m =>
             {
                 var name = m.Name.StartsWith(ArchiveLayout.CheckpointPrefix, StringComparison.Ordinal) ? m.Name[ArchiveLayout.CheckpointPrefix.Length..] : m.Name;
-                return new CriuImageFile(name, Describe(name, heads.GetValueOrDefault(m.Name, [])), m.Size);
+                return new CriuImageFile(name, Describe(name, heads.GetValueOrDefault(root.Root + m.Name, [])), m.Size);
             })
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .ToList();

@@ -41,6 +41,9 @@ public sealed record InspectOptions
     /// <summary>Each process's credentials, capabilities, securebits, seccomp and LSM label (<c>--security</c>).</summary>
     public bool Security { get; init; }
 
+    /// <summary>Each process's cgroup set, and the paths and recorded properties (limits) of its cgroups (<c>--cgroups</c>).</summary>
+    public bool Cgroups { get; init; }
+
     /// <summary>What CRIU recorded about the dump (<c>--inventory</c>).</summary>
     public bool Inventory { get; init; }
 
@@ -75,7 +78,7 @@ public sealed record InspectOptions
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
     /// <summary>A view that lists processes is asked for, so the process tree is read (and shown only with <see cref="PsTree"/>).</summary>
-    public bool NeedsProcesses => PsTree || Threads || MemoryMap || Namespaces || Security;
+    public bool NeedsProcesses => PsTree || Threads || MemoryMap || Namespaces || Security || Cgroups;
 
     /// <summary>The pages these options read: the argument and environment areas, or none.</summary>
     public PagesPlan PagesPlan => NeedsMemory ? ArgumentAreas.Plan : PagesPlan.None;
@@ -83,7 +86,7 @@ public sealed record InspectOptions
     /// <summary><c>--all</c> turns on everything; a PID, files, sockets, cmd or env turn on the process tree.</summary>
     public InspectOptions Normalize()
     {
-        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Inventory = true, RootfsDiff = true, Logs = true } : this;
+        var o = Everything ? this with { All = true, Threads = true, Registers = true, MemoryMap = true, Namespaces = true, Security = true, Cgroups = true, Inventory = true, RootfsDiff = true, Logs = true } : this;
         o = o.All ? o with { Stats = true, Mounts = true, PsTreeCmd = true, PsTreeEnv = true, Files = true, Sockets = true, Metadata = true } : o;
         o = o with { Threads = o.Threads || o.Registers };
         return o with { PsTree = o.PsTree || o.Pid != 0 || o.PsTreeCmd || o.PsTreeEnv || o.Files || o.Sockets || o.ProcessMemory };
@@ -111,6 +114,8 @@ public sealed record InspectOptions
             hold.AddRange(NamespaceView.Images);
         if (Security)
             hold.AddRange(SecurityView.Images);
+        if (Cgroups)
+            hold.AddRange(CgroupView.Images);
         if (Inventory)
             hold.AddRange(InventoryView.Images);
         if (rootfs != null)

@@ -73,6 +73,9 @@ public sealed class Inspection
     /// <summary>With <c>--security</c>: the alive and stopped processes of the (PID-rooted) tree in PID order.</summary>
     public IReadOnlyList<ProcessSecurity>? Security { get; init; }
 
+    /// <summary>With <c>--cgroups</c>: the alive and stopped processes of the (PID-rooted) tree in PID order.</summary>
+    public CgroupView? Cgroups { get; init; }
+
     /// <summary>With <c>--inventory</c>.</summary>
     public InventoryView? Inventory { get; init; }
 
@@ -154,6 +157,7 @@ public sealed class Inspection
         var security = options.Security
             ? Wrap("failed to get security: ", () => byPid.Where(n => n.HasImages).Select(n => SecurityView.Of(images, n)).ToList())
             : null;
+        var cgroups = options.Cgroups ? Wrap("failed to get cgroups: ", () => CgroupView.Read(images, byPid)) : null;
         var inventory = options.Inventory
             ? Wrap("failed to get inventory: ", () => InventoryView.Read(images, logs?.DumpLog,
                 container.Annotations.FirstOrDefault(a => a.Key == CheckpointAnnotations.CriuVersion).Value))
@@ -175,6 +179,7 @@ public sealed class Inspection
             MemoryMaps = memoryMaps,
             Namespaces = namespaces,
             Security = security,
+            Cgroups = cgroups,
             Inventory = inventory,
             RootfsChanges = rootfs,
             Logs = options.Logs ? logs : null,

@@ -563,5 +563,16 @@ public sealed class CheckpointArchive : IDisposable
                 d.Dispose();
             _owned.Clear();
         }
+        // Large held members are returned at once: a command reading several inputs (list, show A B …) otherwise holds
+        // each one's until the collector gets round to it, and the peaks add up.
+        if (_viewOf == null && _heldBytes > LargeHeldBytes)
+        {
+            _held.Clear();
+            _heldBytes = 0;
+            GC.Collect();
+        }
     }
+
+    // Far above what real checkpoints hold (their metadata and small images take a few MiB).
+    private const long LargeHeldBytes = 64L << 20;
 }

@@ -19,8 +19,16 @@ public static class CheckpointImageReader
     /// <exception cref="CheckpointException">It is an image, but not a readable checkpoint image.</exception>
     public static CheckpointArchive? TryOpen(string path, ArchiveRequest request)
     {
+        if (!Path.Exists(path) && ImageReference.Split(path) is var (image, reference))
+            return TryOpen(image, request, reference);
+        return TryOpen(path, request, reference: null);
+    }
+
+    // An image file or directory, and the image named in it (null: its only one).
+    private static CheckpointArchive? TryOpen(string path, ArchiveRequest request, string? reference)
+    {
         if (Directory.Exists(path))
-            return ImageSniffer.IsImageDirectory(path) ? OpenFiles(new DirectoryImageFiles(path), request) : null;
+            return ImageSniffer.IsImageDirectory(path) ? OpenFiles(new DirectoryImageFiles(path) { Reference = reference }, request) : null;
         if (!File.Exists(path) || !FileKind.IsRegularFileOrDirectory(path))
             return null;
         SafeFileHandle handle;
@@ -42,8 +50,8 @@ public static class CheckpointImageReader
                 return null;
             }
             if (IsCompressed(whole))
-                return ImageStreamReader.Read(path, new FileStream(handle, FileAccess.Read, bufferSize: 0), request);
-            return OpenFiles(new TarImageFiles(path, counter => new FileSegmentData(handle, 0, length, counter), handle), request);
+                return ImageStreamReader.Read(path, new FileStream(handle, FileAccess.Read, bufferSize: 0), request, reference);
+            return OpenFiles(new TarImageFiles(path, counter => new FileSegmentData(handle, 0, length, counter), handle) { Reference = reference }, request);
         }
         catch
         {
@@ -52,9 +60,11 @@ public static class CheckpointImageReader
         }
     }
 
-    /// <summary>True when <paramref name="path"/> is a checkpoint image rather than a checkpoint (see <see cref="TryOpen"/>).</summary>
+    /// <summary>True when <paramref name="path"/> is a checkpoint image rather than a checkpoint (see <see cref="TryOpen(string, ArchiveRequest)"/>).</summary>
     public static bool IsImage(string path)
     {
+        if (!Path.Exists(path) && ImageReference.Split(path) is var (image, _))
+            path = image;
         if (Directory.Exists(path))
             return ImageSniffer.IsImageDirectory(path);
         if (!File.Exists(path) || !FileKind.IsRegularFileOrDirectory(path))
@@ -115,6 +125,9 @@ public static class CheckpointImageReader
     /// <exception cref="CheckpointException">Not a readable checkpoint image, or a compressed image tar (which has no place to read in).</exception>
     internal static (ImageFiles Files, ResolvedImage Image) Resolve(string path)
     {
+        string? reference = null;
+        if (!Path.Exists(path) && ImageReference.Split(path) is var (image, named))
+            (path, reference) = (image, named);
         ImageFiles files;
         if (Directory.Exists(path))
         {
@@ -131,6 +144,7 @@ public static class CheckpointImageReader
             }
             files = new TarImageFiles(path, counter => new FileSegmentData(handle, 0, length, counter), handle);
         }
+        files.Reference = reference;
         try
         {
             return (files, ImageResolver.Resolve(files));

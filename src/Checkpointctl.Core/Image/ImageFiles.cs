@@ -13,6 +13,12 @@ internal abstract class ImageFiles(string path, bool isDirectory) : IDisposable
     /// <summary>The image as the user named it (for messages).</summary>
     public string Path { get; } = path;
 
+    /// <summary>
+    /// The image the user named in an archive or layout of several (<c>PATH:NAME</c>, as skopeo's <c>oci:PATH:NAME</c>):
+    /// its reference name, tag or manifest digest; null when none was named.
+    /// </summary>
+    public string? Reference { get; set; }
+
     /// <summary>The image is a directory (an OCI layout directory), not a tar.</summary>
     public bool IsDirectory { get; } = isDirectory;
 

@@ -31,13 +31,29 @@ internal static class ImageResolver
         var top = Descriptors(root, $"{files.Path}: {ImageLayout.IndexFile}");
         if (top.Count == 0)
             throw new MissingCheckpointDataException($"checkpoint directory is missing in the archive file: {files.Path} ({ImageLayout.IndexFile} lists no image)");
-        if (top.Count > 1)
-            throw new InvalidCheckpointException(
-                $"{files.Path}: the image archive holds {top.Count} images ({string.Join(", ", top.Select(Name).Select(n => n.Length > 0 ? n : "unnamed"))}); only an archive of one image is read");
-        var descriptor = top[0];
+        var descriptor = Select(files, top);
         var annotations = new SortedDictionary<string, string>(ImageJson.StringMap(root, "annotations", $"{files.Path}: {ImageLayout.IndexFile}"), StringComparer.Ordinal);
         var description = new ImageDescription(format, ImageDescription.ArchiveInLayer, Name(descriptor), descriptor.Digest, "");
         return Follow(files, descriptor, description, annotations, depth: 0);
+    }
+
+    private const int MaxNamesShown = 8;
+
+    // The image the user named, or the only one (names of one manifest count once).
+    private static ImageDescriptor Select(ImageFiles files, IReadOnlyList<ImageDescriptor> top)
+    {
+        var candidates = files.Reference is { } reference
+            ? top.Where(d => Name(d) == reference || d.Annotation(ImageLayout.RefNameAnnotation) == reference || d.Digest == reference).ToList()
+            : top;
+        var images = candidates.DistinctBy(d => d.Digest).ToList();
+        if (images.Count == 1)
+            return images[0];
+        var shown = top.Take(MaxNamesShown).Select(d => Name(d) is { Length: > 0 } n ? ImageJson.Printable(n) : "unnamed");
+        var names = string.Join(", ", top.Count > MaxNamesShown ? shown.Append("…") : shown);
+        if (files.Reference != null && images.Count == 0)
+            throw new MissingCheckpointDataException($"{files.Path}: no image named {ImageJson.Printable(files.Reference)} (the image archive holds {names})");
+        throw new InvalidCheckpointException(
+            $"{files.Path}: the image archive holds {images.Count} images ({names}); only an archive of one image is read: name one as {files.Path}:NAME");
     }
 
     // The image's name: containerd's full name first (its ref.name is only the tag), then the OCI layout's.
@@ -137,13 +153,11 @@ internal static class ImageResolver
         var root = manifest.RootElement;
         if (root.ValueKind != JsonValueKind.Array)
             throw new InvalidCheckpointException($"{files.Path}: {ImageLayout.DockerManifestFile} is not an array");
-        if (root.GetArrayLength() != 1)
-            throw new InvalidCheckpointException($"{files.Path}: the image archive holds {root.GetArrayLength()} images; only an archive of one image is read");
-        var entry = root[0];
         var what = $"{files.Path}: {ImageLayout.DockerManifestFile}";
+        var entry = SelectDocker(files, root, what);
         var configPath = SafePath(files, ImageJson.String(entry, "Config", what));
         var tags = ImageJson.Array(entry, "RepoTags", what);
-        var name = tags.Count > 0 && tags[0].ValueKind == JsonValueKind.String ? tags[0].GetString()! : "";
+        var name = files.Reference ?? (tags.Count > 0 && tags[0].ValueKind == JsonValueKind.String ? tags[0].GetString()! : "");
         var layerPaths = ImageJson.Array(entry, "Layers", what);
         if (layerPaths.Count != 1)
             throw new InvalidCheckpointException($"{files.Path}: {what} lists {layerPaths.Count} layers; a checkpoint image has one");
@@ -164,6 +178,22 @@ internal static class ImageResolver
         };
         files.SizeOf(layerPath);
         return new ResolvedImage(description, layerPath, Compression: null);
+    }
+
+    // The entry of manifest.json the user named by one of its RepoTags, or the only one.
+    private static JsonElement SelectDocker(ImageFiles files, JsonElement root, string what)
+    {
+        var entries = root.EnumerateArray().ToList();
+        if (files.Reference is { } reference)
+        {
+            var named = entries.Where(e => ImageJson.Array(e, "RepoTags", what).Any(t => t.ValueKind == JsonValueKind.String && t.GetString() == reference)).ToList();
+            return named.Count == 1 ? named[0]
+                : throw new MissingCheckpointDataException($"{files.Path}: {(named.Count == 0 ? "no image" : $"{named.Count} images")} named {ImageJson.Printable(reference)}");
+        }
+        if (entries.Count != 1)
+            throw new InvalidCheckpointException(
+                $"{files.Path}: the image archive holds {entries.Count} images; only an archive of one image is read: name one as {files.Path}:NAME");
+        return entries[0];
     }
 
     private static string SafePath(ImageFiles files, string path) =>

@@ -18,7 +18,7 @@ internal static class ImageStreamReader
     /// <summary>Most bytes held in all.</summary>
     public const long MaxHeld = 32 << 20;
 
-    public static CheckpointArchive Read(string path, Stream raw, ArchiveRequest request)
+    public static CheckpointArchive Read(string path, Stream raw, ArchiveRequest request, string? reference = null)
     {
         var counter = new ReadCounter();
         using var counted = new PausableCountingStream(raw, counter);
@@ -29,7 +29,7 @@ internal static class ImageStreamReader
         using var data = kind == CompressionKind.None ? (Stream)replay : ImageTar.Guard(path, () => DecompressionErrorStream.Open(replay, kind));
         var limited = new TarMetadataLimitStream(data, path);
         using var reader = new TarReader(limited, leaveOpen: true);
-        var files = new HeldImageFiles(path);
+        var files = new HeldImageFiles(path) { Reference = reference };
         CheckpointArchive? streamed = null;
         string? streamedName = null;
         try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core.Analysis;
 using Checkpointctl.Core.Archive;
@@ -17,6 +18,7 @@ internal sealed class CheckCommand : CliCommand
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "text" };
     private readonly Option<bool> _skipHost = new("--skip-host");
     private readonly Option<string> _parent = new("--parent");
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public CheckCommand() : base("check", "Check the integrity of checkpoints and whether this host can restore them", "check CHECKPOINT...")
     {
@@ -24,6 +26,7 @@ internal sealed class CheckCommand : CliCommand
         Command.Options.Add(_format);
         Command.Options.Add(_skipHost);
         Command.Options.Add(_parent);
+        Command.Options.Add(_container);
     }
 
     public override string LongHelp =>
@@ -35,6 +38,7 @@ internal sealed class CheckCommand : CliCommand
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
+        (ContainerOption.HelpFlags, ContainerOption.Help),
         ("--format string", "Output format: text or json (default \"text\")"),
         ("--parent string", "Parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive)"),
         ("--skip-host", "Check only the checkpoint itself, not whether this host can restore it"),
@@ -47,8 +51,10 @@ internal sealed class CheckCommand : CliCommand
         if (format is not ("text" or "json"))
             throw new UsageException($"invalid output format: {format}");
         var parent = string.IsNullOrEmpty(parse.GetValue(_parent)) ? null : new CheckpointInput(parse.GetValue(_parent)!);
+        var containers = ContainerOption.Read(parse, _container);
         var host = parse.GetValue(_skipHost) ? null : HostFacts.Current();
-        var reports = files.Select(f => CheckpointCheck.Run(f, host, parent)).ToList();
+        // A pod checkpoint: one report per selected container.
+        var reports = files.SelectMany(f => CheckpointCheck.RunAll(f, host, parent, containers).Items.Select(i => i.Value)).ToList();
         if (format == "json")
             CheckRenderer.WriteJson(context.Out, reports);
         else

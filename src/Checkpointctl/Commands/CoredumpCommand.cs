@@ -16,11 +16,12 @@ internal sealed class CoredumpCommand : CliCommand
     private readonly Option<string> _output = new("--output", "-o");
     private readonly Option<string> _rootfs = new("--rootfs");
     private readonly Option<string> _parent = new("--parent");
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public CoredumpCommand() : base("coredump", "Write ELF core files of checkpointed processes", "coredump CHECKPOINT")
     {
         Command.Arguments.Add(_files);
-        foreach (var o in new Option[] { _pid, _output, _rootfs, _parent })
+        foreach (var o in new Option[] { _pid, _output, _rootfs, _parent, _container })
             Command.Options.Add(o);
     }
 
@@ -31,6 +32,7 @@ internal sealed class CoredumpCommand : CliCommand
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
+        (ContainerOption.HelpFlags, "Of a pod checkpoint, the container whose processes to dump, by name or ID"),
         ("-o, --output string", "Directory to write the core files to (default \".\")"),
         ("--parent string", "Parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive)"),
         ("-p, --pid uints", "PID of a process to dump; repeat or separate by commas (default: every process with memory)"),
@@ -45,6 +47,7 @@ internal sealed class CoredumpCommand : CliCommand
         var directory = parse.GetValue(_output) is { Length: > 0 } o ? o : ".";
         var rootfs = parse.GetValue(_rootfs) is { Length: > 0 } r ? r : null;
         var parent = parse.GetValue(_parent) is { Length: > 0 } p ? new CheckpointInput(p) : null;
+        var containers = ContainerOption.Read(parse, _container);
         CheckDirectory(directory);
         if (rootfs != null)
             CheckDirectory(rootfs);
@@ -53,7 +56,7 @@ internal sealed class CoredumpCommand : CliCommand
         CoreDumpReport report;
         try
         {
-            report = CoreDumper.Run(checkpoint, new CoreDumpOptions { Pids = pids, RootFs = rootfs, Parent = parent }, files);
+            report = CoreDumper.Run(checkpoint, new CoreDumpOptions { Pids = pids, RootFs = rootfs, Parent = parent, Containers = containers }, files);
         }
         catch (CoreOutputException e)
         {

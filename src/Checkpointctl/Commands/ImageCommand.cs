@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Checkpointctl.Cli.Flags;
 using Checkpointctl.Cli.Rendering;
 using Checkpointctl.Core.Analysis;
 
@@ -10,23 +11,26 @@ internal sealed class ImageCommand : CliCommand
     private readonly Argument<string[]> _args = new("CHECKPOINT") { Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<bool> _list = new("--list");
     private readonly Option<string> _format = new("--format") { DefaultValueFactory = _ => "text" };
+    private readonly Option<string[]> _container = ContainerOption.Create();
 
     public ImageCommand() : base("image", "Decode CRIU images of a checkpoint as crit show does", "image CHECKPOINT IMAGE_NAME...")
     {
         Command.Arguments.Add(_args);
         Command.Options.Add(_list);
         Command.Options.Add(_format);
+        Command.Options.Add(_container);
     }
 
     public override string LongHelp =>
         "Decode CRIU images of a checkpoint as crit show does.\n\n" +
         "Each IMAGE_NAME is an image of the CRIU image directory (core-1.img, pstree.img, stats-dump; checkpoint/core-1.img\n" +
         "is accepted too). The images are read in place from any checkpoint: an archive (plain or compressed), an unpacked\n" +
-        "checkpoint directory, a CRIU image directory or a checkpoint image. With --list, the images present are listed\n" +
-        "with their magic and size.";
+        "checkpoint directory, a CRIU image directory, a checkpoint image or a container of a pod checkpoint (--container).\n" +
+        "With --list, the images present are listed with their magic and size.";
 
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
+        (ContainerOption.HelpFlags, "Of a pod checkpoint, the container whose images to read, by name or ID"),
         ("--format string", "Output format of --list: text or json (default \"text\")"),
         ("--list", "List the images of the checkpoint with their magic names and sizes"),
     ];
@@ -38,10 +42,11 @@ internal sealed class ImageCommand : CliCommand
         var format = parse.GetValue(_format) ?? "text";
         if (format is not ("text" or "json"))
             throw new UsageException($"invalid output format: {format}");
+        var containers = ContainerOption.Read(parse, _container);
         if (list)
         {
             CliArgs.Exactly(args, 1);
-            WriteList(context.Out, CriuImageFiles.List(args[0]), format);
+            WriteList(context.Out, CriuImageFiles.List(args[0], containers), format);
             return 0;
         }
         if (args.Length < 2)
@@ -52,7 +57,7 @@ internal sealed class ImageCommand : CliCommand
                 throw new UsageException($"invalid image name \"{name}\": name an image of the CRIU image directory, e.g. core-1.img");
         }
         // Every image is decoded before anything is printed, so an error leaves no partial output.
-        foreach (var document in CriuImageFiles.Show(args[0], args[1..]))
+        foreach (var document in CriuImageFiles.Show(args[0], args[1..], containers))
             context.Out.Write(document);
         return 0;
     }

@@ -25,6 +25,7 @@ internal sealed class InspectCommand : CliCommand
     private readonly Option<bool> _memoryMap = new("--memory-map");
     private readonly Option<bool> _namespaces = new("--namespaces");
     private readonly Option<bool> _security = new("--security");
+    private readonly Option<bool> _cgroups = new("--cgroups");
     private readonly Option<bool> _inventory = new("--inventory");
     private readonly Option<bool> _rootfsDiff = new("--rootfs-diff");
     private readonly Option<bool> _logs = new("--logs");
@@ -39,7 +40,7 @@ internal sealed class InspectCommand : CliCommand
         foreach (var o in new Option[]
                  {
                      _stats, _mounts, _pid, _psTree, _psTreeCmd, _psTreeEnv, _files2, _sockets, _metadata, _all, _format, _parent, _threads,
-                     _registers, _everything, _memoryMap, _namespaces, _security, _inventory, _rootfsDiff, _logs, _tail, _container,
+                     _registers, _everything, _memoryMap, _namespaces, _security, _cgroups, _inventory, _rootfsDiff, _logs, _tail, _container,
                  })
             Command.Options.Add(o);
     }
@@ -47,6 +48,7 @@ internal sealed class InspectCommand : CliCommand
     public override IReadOnlyList<(string Flags, string Help)> FlagHelp =>
     [
         ("--all", "Show all information about container checkpoints"),
+        ("--cgroups", "Display each process's cgroups: paths per hierarchy and the limits CRIU recorded (pids.max, memory, cpu, cpuset)"),
         (ContainerOption.HelpFlags, ContainerOption.Help),
         ("--everything", "Show everything: all of --all and every view below (threads, registers, ...)"),
         ("--files", "Display the open file descriptors for processes in the container checkpoint"),
@@ -92,6 +94,7 @@ internal sealed class InspectCommand : CliCommand
             MemoryMap = parse.GetValue(_memoryMap),
             Namespaces = parse.GetValue(_namespaces),
             Security = parse.GetValue(_security),
+            Cgroups = parse.GetValue(_cgroups),
             Inventory = parse.GetValue(_inventory),
             RootfsDiff = parse.GetValue(_rootfsDiff),
             Logs = parse.GetValue(_logs) || parse.GetValue(_tail) != null,

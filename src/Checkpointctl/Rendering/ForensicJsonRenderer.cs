@@ -35,6 +35,8 @@ internal static class ForensicJsonRenderer
                 WriteSecurity(w, p);
             w.EndArray();
         }
+        if (i.Cgroups is { } cgroups)
+            WriteCgroups(w, cgroups);
         if (i.Inventory is { } inventory)
             WriteInventory(w, inventory);
         if (i.RootfsChanges is { } rootfs)
@@ -100,6 +102,65 @@ internal static class ForensicJsonRenderer
             Words(w, "problems", dump.Problems);
             w.EndObject();
         }
+        w.EndObject();
+    }
+
+    private static void WriteCgroups(GoJsonWriter w, CgroupView view)
+    {
+        w.Name("cgroups");
+        w.BeginObject();
+        w.Name("processes");
+        w.BeginArray();
+        foreach (var p in view.Processes)
+        {
+            w.BeginObject();
+            w.Property("pid", p.Pid);
+            w.Property("command", p.Command);
+            w.Property("set", p.Set);
+            if (p.Threads.Count > 0)
+            {
+                w.Name("threads");
+                w.BeginArray();
+                foreach (var (tid, set) in p.Threads)
+                {
+                    w.BeginObject();
+                    w.Property("tid", tid);
+                    w.Property("set", set);
+                    w.EndObject();
+                }
+                w.EndArray();
+            }
+            w.EndObject();
+        }
+        w.EndArray();
+        w.Name("sets");
+        w.BeginArray();
+        foreach (var set in view.Sets)
+        {
+            w.BeginObject();
+            w.Property("id", set.Id);
+            w.Name("cgroups");
+            w.BeginArray();
+            foreach (var m in set.Members)
+                WriteCgroupMember(w, m);
+            w.EndArray();
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+    }
+
+    private static void WriteCgroupMember(GoJsonWriter w, CgroupMember m)
+    {
+        w.BeginObject();
+        w.Property("hierarchy", m.Hierarchy);
+        w.Property("path", m.Path);
+        w.Property("cgns_prefix", m.NamespacePrefix);
+        w.Name("properties");
+        w.BeginObject();
+        foreach (var (name, value) in m.Properties)
+            w.Property(name, value);
+        w.EndObject();
         w.EndObject();
     }
 

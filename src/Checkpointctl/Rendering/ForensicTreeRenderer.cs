@@ -17,6 +17,8 @@ internal static class ForensicTreeRenderer
             AddNamespaces(root.Add("Namespaces"), namespaces);
         if (i.Security is { } security)
             AddSecurity(root.Add("Security"), security);
+        if (i.Cgroups is { } cgroups)
+            AddCgroups(root.Add("Cgroups"), cgroups);
         if (i.Inventory is { } inventory)
             AddInventory(root.Add("CRIU inventory"), inventory);
         if (i.RootfsChanges is { } rootfs)
@@ -118,6 +120,31 @@ internal static class ForensicTreeRenderer
                 var obj = node.Add(o.Name);
                 foreach (var (key, value) in o.Properties)
                     obj.Add($"{key}: {value}");
+            }
+        }
+    }
+
+    // Processes and their set, then each set's hierarchies with the recorded properties of their directories.
+    private static void AddCgroups(TreeNode parent, CgroupView view)
+    {
+        var processes = parent.Add("Processes");
+        foreach (var p in view.Processes)
+        {
+            var node = processes.Add($"[{p.Pid}]  {p.Command}: set {p.Set}");
+            foreach (var (tid, set) in p.Threads)
+                node.Add($"thread {tid}: set {set}");
+        }
+        if (view.Sets.Count == 0)
+            parent.Add("No cgroup.img: CRIU recorded no cgroups");
+        foreach (var set in view.Sets)
+        {
+            var node = parent.Add($"Set {set.Id}");
+            foreach (var m in set.Members)
+            {
+                var member = node.Add($"{m.Hierarchy}: {m.Path}{(m.NamespacePrefix > 0 ? $" (cgroup namespace hides {m.NamespacePrefix} bytes)" : "")}");
+                // Multi-line values (devices.list) on one line; empty ones (cgroup.procs, tasks) say nothing.
+                foreach (var (name, value) in m.Properties.Where(p => p.Value.Length > 0))
+                    member.Add($"{name}: {value.TrimEnd('\n').Replace("\n", "; ", StringComparison.Ordinal)}");
             }
         }
     }

@@ -13,4 +13,7 @@ public sealed record CoreDumpOptions
 
     /// <summary>The parent image set of an incremental checkpoint when the checkpoint does not lead to it (Podman's pre-checkpoint).</summary>
     public CheckpointInput? Parent { get; init; }
+
+    /// <summary>Of a pod checkpoint, the one container to read (needed when it has several).</summary>
+    public IReadOnlyList<string> Containers { get; init; } = [];
 }

@@ -1,5 +1,6 @@
 using Checkpointctl.Core.Archive;
 using Checkpointctl.Core.Model;
+using Checkpointctl.Core.Pod;
 
 namespace Checkpointctl.Core.Analysis.CoreDump;
 
@@ -42,7 +43,9 @@ public static class CoreDumper
 
         public CoreDumpReport Execute(CheckpointInput input)
         {
-            using var pages = PageSource.Open(input, new ArchiveRequest { Hold = HeldImages }, new PagesPlan { Sequential = CoreMemory.NamedByHeldPagemap });
+            using var set = CheckpointSet.Open(input, new ArchiveRequest { Hold = HeldImages }, new PagesPlan { Sequential = CoreMemory.NamedByHeldPagemap },
+                options.Containers);
+            var pages = set.Single().Pages;
             var streamed = new CriuImages(pages);
             for (var member = pages.Waiting; member != null; member = pages.Next() ? pages.Waiting : null)
                 WriteWaiting(streamed, pages, member);
