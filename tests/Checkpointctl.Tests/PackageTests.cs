@@ -23,10 +23,11 @@ public sealed class PackageTests : IDisposable
     public void ToolInstallsAndRunsAndTheExampleBuildsAgainstTheLibraryPackage()
     {
         var feed = Path.Combine(_dir, "feed");
+        var nuspecs = $"-p:NuspecOutputPath={Path.Combine(_dir, "nuspec")}";
         // A version of its own, so that no cached package of an earlier run can stand in for this one.
         var libraryVersion = $"1.6.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
-        Dotnet("pack", "src/Checkpointctl.Core", "-c", Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={libraryVersion}");
-        Dotnet("pack", "src/Checkpointctl", "-c", Configuration, "--no-build", "-o", feed);
+        Dotnet("pack", "src/Checkpointctl.Core", "-c", Configuration, "--no-build", "-o", feed, $"-p:PackageVersion={libraryVersion}", nuspecs);
+        Dotnet("pack", "src/Checkpointctl", "-c", Configuration, "--no-build", "-o", feed, nuspecs);
 
         var library = Path.Combine(feed, $"Checkpointctl.Core.{libraryVersion}.nupkg");
         using (var package = ZipFile.OpenRead(library))
