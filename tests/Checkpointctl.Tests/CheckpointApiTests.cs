@@ -41,6 +41,18 @@ public sealed class CheckpointApiTests : IDisposable
     }
 
     [Fact]
+    public void WithoutCommandLinesNoPageIsRead()
+    {
+        // The unpacked fixture has no pages files: only what the small images say can be read.
+        var path = TestPaths.Archive("simple-none.tar.extracted");
+        Assert.Contains("pages-1.img", Assert.ThrowsAny<CheckpointException>(() => Checkpoint.Open(path)).Message);
+        var checkpoint = Checkpoint.Open(path, commandLines: false);
+        Assert.Equal([1u, 20u], checkpoint.Processes.Select(p => p.Pid));
+        Assert.All(checkpoint.Processes, p => Assert.Equal(("", 0, 5), (p.CommandLine, p.Environment.Count, p.Files.Count)));
+        Assert.Equal(18UL, checkpoint.Processes[0].MemoryMap!.DumpedPages);
+    }
+
+    [Fact]
     public void ProcessesAreThoseOfInspectWithSocketsAndDeadOnes()
     {
         var path = TestPaths.Wrapped("piggie-podman.tar");

@@ -58,16 +58,21 @@ public sealed class Checkpoint
     /// The parent image set of an incremental checkpoint (e.g. Podman's pre-checkpoint archive) when the checkpoint
     /// does not lead to it itself; null otherwise.
     /// </param>
+    /// <param name="commandLines">
+    /// Read each process's command line and environment. They are in its memory pages: a compressed archive is then
+    /// decompressed up to them (most of it), where without them only the small images before the pages are read.
+    /// False leaves <see cref="CheckpointProcess.CommandLine"/> and <see cref="CheckpointProcess.Environment"/> empty.
+    /// </param>
     /// <exception cref="CheckpointException">The input is missing, damaged or not a checkpoint.</exception>
-    public static Checkpoint Open(string path, string? parent = null)
+    public static Checkpoint Open(string path, string? parent = null, bool commandLines = true)
     {
         ArgumentNullException.ThrowIfNull(path);
         var parentInput = parent == null ? null : new CheckpointInput(parent);
         var options = new InspectOptions
         {
             PsTree = true,
-            PsTreeCmd = true,
-            PsTreeEnv = true,
+            PsTreeCmd = commandLines,
+            PsTreeEnv = commandLines,
             Files = true,
             Sockets = true,
             MemoryMap = true,

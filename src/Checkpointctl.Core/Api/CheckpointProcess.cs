@@ -32,10 +32,10 @@ public sealed class CheckpointProcess
     /// <summary>Alive, stopped, zombie or dead. Only alive and stopped processes have files, sockets and memory.</summary>
     public TaskState State { get; }
 
-    /// <summary>The arguments, separated by spaces; empty for a zombie or dead process.</summary>
+    /// <summary>The arguments, separated by spaces; empty for a zombie or dead process, or when not read.</summary>
     public string CommandLine { get; }
 
-    /// <summary>The environment variables sorted by name; empty for a zombie or dead process.</summary>
+    /// <summary>The environment variables sorted by name; empty for a zombie or dead process, or when not read.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; }
 
     /// <summary>Open file descriptors in fd order, then the working directory (<c>cwd</c>) and root (<c>root</c>).</summary>
