@@ -12,9 +12,9 @@ namespace Checkpointctl.Core.Api;
 /// <see cref="Open"/> reads every shape the <c>checkpointctl</c> tool reads: a checkpoint archive (plain tar, gzip,
 /// zstd, bzip2 or xz), an unpacked checkpoint directory, a bare CRIU image directory, a pod checkpoint (archive or
 /// directory) and a checkpoint image (OCI archive, OCI directory, docker-archive, containerd). Nothing is unpacked and no
-/// temporary file is written. Opening reads the metadata and CRIU images in one pass; memory pages are read only by
-/// <see cref="ReadMemory"/> and <see cref="Search(uint, string, int)"/>, each in a pass of its own. A damaged input
-/// raises a <see cref="CheckpointException"/> whose message is written for users.
+/// temporary file is written. Opening reads the metadata, the CRIU images and the pages holding the command lines in
+/// one pass; other memory is read only by <see cref="ReadMemory"/> and <see cref="Search(uint, string, int)"/>, each in
+/// a pass of its own. A damaged input raises a <see cref="CheckpointException"/> whose message is written for users.
 /// </remarks>
 /// <example>
 /// <code>
@@ -59,9 +59,10 @@ public sealed class Checkpoint
     /// does not lead to it itself; null otherwise.
     /// </param>
     /// <param name="commandLines">
-    /// Read each process's command line and environment. They are in its memory pages: a compressed archive is then
-    /// decompressed up to them (most of it), where without them only the small images before the pages are read.
-    /// False leaves <see cref="CheckpointProcess.CommandLine"/> and <see cref="CheckpointProcess.Environment"/> empty.
+    /// Read each process's command line and environment, which are in its memory pages. False reads no pages at all
+    /// (a checkpoint directory without its pages files opens too) and leaves <see cref="CheckpointProcess.CommandLine"/>
+    /// and <see cref="CheckpointProcess.Environment"/> empty. A compressed archive is decompressed once either way: its
+    /// sizes come from every member's header.
     /// </param>
     /// <exception cref="CheckpointException">The input is missing, damaged or not a checkpoint.</exception>
     public static Checkpoint Open(string path, string? parent = null, bool commandLines = true)
