@@ -26,7 +26,7 @@ internal static class ManPages
         return 0;
     }
 
-    public static string RootPage(IReadOnlyList<CliCommand> commands)
+    private static string RootPage(IReadOnlyList<CliCommand> commands)
     {
         var page = Header(CliApp.Name, CliApp.ShortHelp[$"{CliApp.Name} is ".Length..]);
         page.Append(".SH SYNOPSIS\n\\fB").Append(CliApp.Name).Append("\\fR [\\fIcommand\\fR] [\\fIflags\\fR]\n");
@@ -41,7 +41,7 @@ internal static class ManPages
         return page.ToString();
     }
 
-    public static string CommandPage(CliCommand command)
+    private static string CommandPage(CliCommand command)
     {
         var page = Header($"{CliApp.Name}-{command.Name}", LowerFirst(command.ShortHelp));
         page.Append(".SH SYNOPSIS\n\\fB").Append(CliApp.Name).Append(' ').Append(Escape(command.Name)).Append("\\fR")
