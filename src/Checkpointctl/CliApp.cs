@@ -15,8 +15,8 @@ public static class CliApp
 {
     public const string Name = "checkpointctl";
     private const int BrokenPipe = 32;
-    private const string ShortHelp = "checkpointctl is a tool to read and manipulate checkpoint archives";
-    private const string LongHelp = ShortHelp + " as created by Podman, CRI-O and containerd";
+    public const string ShortHelp = "checkpointctl is a tool to read and manipulate checkpoint archives";
+    public const string LongHelp = ShortHelp + " as created by Podman, CRI-O and containerd";
 
     public static string Version =>
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -32,6 +32,8 @@ public static class CliApp
         commands.Add(new PluginCommand(builtIn));
         commands.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
 
+        if (args is [ManPages.CommandName, var manDirectory])
+            return ManPages.WriteAll(manDirectory, commands);
         // An unknown first word may be a plugin (checkpointctl-<name> on PATH): run it with the remaining arguments.
         if (args.Length > 0 && !args[0].StartsWith('-') && !builtIn.Contains(args[0])
             && Plugins.Discover(builtIn).FirstOrDefault(p => p.Name == args[0]) is { } plugin)

@@ -24,10 +24,16 @@ public sealed class CheckpointCheck
     /// <summary>The checkpoint as given, followed by <c>, container NAME</c> for a container of a pod.</summary>
     public string Path { get; private set; } = "";
 
+    /// <summary>The findings in the order they were found.</summary>
     public IReadOnlyList<CheckFinding> Findings => _findings;
 
+    /// <summary>Findings of damage: the checkpoint cannot be restored anywhere.</summary>
     public int Errors => Count(CheckSeverity.Error);
+
+    /// <summary>Findings that block a restore on this host.</summary>
     public int Blockers => Count(CheckSeverity.Blocker);
+
+    /// <summary>Findings that may matter for a restore but do not block it.</summary>
     public int Warnings => Count(CheckSeverity.Warning);
 
     /// <summary>Findings of one check listed at most: a hostile pstree naming a million threads without images is one line per thread otherwise.</summary>

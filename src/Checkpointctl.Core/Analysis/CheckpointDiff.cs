@@ -12,7 +12,9 @@ public sealed record DiffOptions
     /// <summary>Compare environments (variables added, removed or changed make a process modified).</summary>
     public bool PsTreeEnv { get; init; }
 
+    /// <summary>Compare open files.</summary>
     public bool Files { get; init; }
+    /// <summary>Compare sockets.</summary>
     public bool Sockets { get; init; }
 
     /// <summary>The parent image set of incremental checkpoints (<c>--parent</c>), used by either side that has pages in a parent.</summary>
@@ -47,6 +49,7 @@ public sealed record EnvironmentChanges(
     IReadOnlyList<KeyValuePair<string, string>> Removed,
     IReadOnlyList<(string Name, string Old, string New)> Changed)
 {
+    /// <summary>No variable was added, removed or changed.</summary>
     public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
 }
 
@@ -54,6 +57,8 @@ public sealed record EnvironmentChanges(
 /// <param name="Cmdline">Only with <c>--ps-tree-cmd</c>.</param>
 /// <param name="Changes">What changed (modified processes only), in the order command, cmdline, ppid, state.</param>
 /// <param name="Environment">Environment changes (modified processes with <c>--ps-tree-env</c> only).</param>
+/// <param name="Pid">The process ID.</param>
+/// <param name="Command">The command name.</param>
 public sealed record ProcessDiffEntry(
     uint Pid,
     string Command,
@@ -65,6 +70,9 @@ public sealed record ProcessDiffEntry(
 /// <param name="Fd">The fd number, or null for cwd and root.</param>
 /// <param name="FdLabel">Upstream's label: <c>REG 3</c>, <c>cwd</c>, <c>root</c>.</param>
 /// <param name="Deleted">Deleted while open (see <see cref="OpenFile.Deleted"/>); <paramref name="Path"/> has no suffix.</param>
+/// <param name="Pid">The process ID.</param>
+/// <param name="Type">The fd type name (<c>REG</c>, <c>PIPE</c> …), empty for cwd and root.</param>
+/// <param name="Path">The path or upstream's description of a non-file fd.</param>
 public sealed record FileDiffEntry(uint Pid, int? Fd, string FdLabel, string Type, string Path, bool Deleted = false)
 {
     /// <summary>The path as trees show it, with <c> (deleted)</c> for a deleted file.</summary>
@@ -77,20 +85,36 @@ public sealed record SocketDiffEntry(uint Pid, SocketInfo Socket, string? OldSta
 /// <summary>A process whose dumped memory size differs; a side without the process (or without memory) counts as 0.</summary>
 public sealed record ProcessMemoryChange(uint Pid, string Command, long OldBytes, long NewBytes)
 {
+    /// <summary>The growth in bytes (negative when the process shrank).</summary>
     public long ChangeBytes => NewBytes - OldBytes;
 }
 
+/// <summary>The processes only in B (added), only in A (removed), in both but different (modified) and the same (unchanged), each in PID order.</summary>
+/// <param name="Added">Processes only in B.</param>
+/// <param name="Removed">Processes only in A.</param>
+/// <param name="Modified">Processes in both whose compared fields differ.</param>
+/// <param name="Unchanged">Processes in both that are the same.</param>
 public sealed record ProcessChanges(
     IReadOnlyList<ProcessDiffEntry> Added,
     IReadOnlyList<ProcessDiffEntry> Removed,
     IReadOnlyList<ProcessDiffEntry> Modified,
     IReadOnlyList<ProcessDiffEntry> Unchanged)
 {
+    /// <summary>A process was added, removed or modified.</summary>
     public bool HasChanges => Added.Count + Removed.Count + Modified.Count > 0;
 }
 
+/// <summary>The open files only in B (added), only in A (removed) and in both (unchanged).</summary>
+/// <param name="Added">Files only in B.</param>
+/// <param name="Removed">Files only in A.</param>
+/// <param name="Unchanged">Files in both.</param>
 public sealed record FileChanges(IReadOnlyList<FileDiffEntry> Added, IReadOnlyList<FileDiffEntry> Removed, IReadOnlyList<FileDiffEntry> Unchanged);
 
+/// <summary>The sockets only in B (added), only in A (removed), in both with another state (modified) and the same (unchanged).</summary>
+/// <param name="Added">Sockets only in B.</param>
+/// <param name="Removed">Sockets only in A.</param>
+/// <param name="Modified">Sockets in both whose state changed.</param>
+/// <param name="Unchanged">Sockets in both that are the same.</param>
 public sealed record SocketChanges(
     IReadOnlyList<SocketDiffEntry> Added,
     IReadOnlyList<SocketDiffEntry> Removed,
@@ -100,6 +124,7 @@ public sealed record SocketChanges(
 /// <summary>Total pages-size difference (tar headers, as upstream) and per-process dumped-memory differences.</summary>
 public sealed record MemoryChanges(long SizeChangeBytes, IReadOnlyList<ProcessMemoryChange> Processes)
 {
+    /// <summary><see cref="SizeChangeBytes"/> in MiB.</summary>
     public double SizeChangeMegabytes => SizeChangeBytes / 1024.0 / 1024.0;
 }
 
@@ -109,15 +134,25 @@ public sealed record MemoryChanges(long SizeChangeBytes, IReadOnlyList<ProcessMe
 /// </summary>
 public sealed class CheckpointDiff
 {
+    /// <summary>What was compared besides processes and memory.</summary>
     public required DiffOptions Options { get; init; }
+    /// <summary>The ID of the container both checkpoints are of.</summary>
     public required string ContainerId { get; init; }
+    /// <summary>The container's name (from B).</summary>
     public required string ContainerName { get; init; }
+    /// <summary>The container's image (from B).</summary>
     public required string Image { get; init; }
+    /// <summary>The first checkpoint's creation time and size.</summary>
     public required DiffSide A { get; init; }
+    /// <summary>The second checkpoint's creation time and size.</summary>
     public required DiffSide B { get; init; }
+    /// <summary>Processes added, removed, modified and unchanged.</summary>
     public required ProcessChanges Processes { get; init; }
+    /// <summary>Open files added, removed and unchanged; null unless <see cref="DiffOptions.Files"/>.</summary>
     public FileChanges? Files { get; init; }
+    /// <summary>The change of the pages size and of each process's dumped memory.</summary>
     public required MemoryChanges Memory { get; init; }
+    /// <summary>Sockets added, removed, modified and unchanged; null unless <see cref="DiffOptions.Sockets"/>.</summary>
     public SocketChanges? Sockets { get; init; }
 
     /// <summary>B's process tree (for the annotated tree of <c>--show-unchanged</c>); null without pstree.img.</summary>

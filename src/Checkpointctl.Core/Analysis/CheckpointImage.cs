@@ -56,6 +56,7 @@ public sealed record CheckpointImage(IReadOnlyList<KeyValuePair<string, string>>
         return new CheckpointImage(annotations, platform, containers.Select(c => c.Image.Checkpointed).MaxBy(t => t.Value));
     }
 
+    /// <summary>The image description of an archive already read with the members the image needs.</summary>
     public static CheckpointImage FromArchive(CheckpointArchive archive)
     {
         CheckOnlyFilesAndDirectories(archive);

@@ -7,6 +7,7 @@ namespace Checkpointctl.Core.Analysis;
 /// <summary>One Kubernetes-style checkpoint archive found by <c>list</c>.</summary>
 public sealed record ListedCheckpoint(string Path, ContainerInfo Container)
 {
+    /// <summary>The checkpoint's file name without its directory.</summary>
     public string FileName => System.IO.Path.GetFileName(Path);
 }
 

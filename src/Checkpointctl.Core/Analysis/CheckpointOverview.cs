@@ -39,6 +39,7 @@ public sealed record CheckpointOverview(string Path, ContainerInfo Container, Ch
             ? FromArchive(root.Pages.Archive) with { Path = input.Path, Sizes = root.Pages.Archive.SizesOf(root.ImageSet), IsPreCheckpoint = true }
             : FromArchive(root.Pages.Archive) with { Path = input.Path });
 
+    /// <summary>The overview of an archive already read with <see cref="Request"/>.</summary>
     public static CheckpointOverview FromArchive(CheckpointArchive archive) =>
         new(archive.Path, ContainerInfo.Read(archive), archive.Sizes) { Gpu = GpuState.Read(new CriuImages(archive)), Image = archive.Image };
 }

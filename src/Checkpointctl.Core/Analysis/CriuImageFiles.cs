@@ -34,6 +34,8 @@ public static class CriuImageFiles
     }
 
     /// <summary>Each named image as <c>crit show</c> prints it (JSON and a newline), in the order named.</summary>
+    /// <param name="input">The checkpoint.</param>
+    /// <param name="names">The images, by name (<c>core-1.img</c>, or <c>checkpoint/core-1.img</c>).</param>
     /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
     /// <exception cref="CheckpointException">A missing image, a raw or unknown one, or a malformed one.</exception>
     public static IReadOnlyList<string> Show(CheckpointInput input, IReadOnlyList<string> names, IReadOnlyList<string>? containers = null)
@@ -63,6 +65,7 @@ public static class CriuImageFiles
     }
 
     /// <summary>Every image of the checkpoint's image directory (and CRIU's service files beside it), sorted by name.</summary>
+    /// <param name="input">The checkpoint.</param>
     /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
     public static IReadOnlyList<CriuImageFile> List(CheckpointInput input, IReadOnlyList<string>? containers = null)
     {

@@ -11,6 +11,7 @@ namespace Checkpointctl.Core.Analysis;
 /// <param name="Kernel">The kernel release (<c>uname -r</c>).</param>
 /// <param name="CgroupVersion">1 or 2; null when unknown.</param>
 /// <param name="HasProgram">Whether a program (an OCI runtime) is on PATH.</param>
+/// <param name="PageSize">The page size in bytes.</param>
 public sealed partial record HostFacts(string Architecture, int PageSize, string? CriuVersion, string? Kernel, int? CgroupVersion, Func<string, bool> HasProgram)
 {
     /// <summary>This host's facts (runs <c>criu --version</c> when CRIU is installed).</summary>

@@ -7,14 +7,23 @@ namespace Checkpointctl.Core.Analysis;
 /// <summary>What <c>inspect</c> shows; <see cref="Normalize"/> applies the implications between flags.</summary>
 public sealed record InspectOptions
 {
+    /// <summary>CRIU's dump statistics (<c>--stats</c>).</summary>
     public bool Stats { get; init; }
+    /// <summary>The container's mounts (<c>--mounts</c>).</summary>
     public bool Mounts { get; init; }
+    /// <summary>The process tree (<c>--ps-tree</c>).</summary>
     public bool PsTree { get; init; }
+    /// <summary>The process tree with command lines (<c>--ps-tree-cmd</c>; reads the argument pages).</summary>
     public bool PsTreeCmd { get; init; }
+    /// <summary>The process tree with environments (<c>--ps-tree-env</c>; reads the environment pages).</summary>
     public bool PsTreeEnv { get; init; }
+    /// <summary>Each process's open files (<c>--files</c>).</summary>
     public bool Files { get; init; }
+    /// <summary>Each process's sockets (<c>--sockets</c>).</summary>
     public bool Sockets { get; init; }
+    /// <summary>The pod and annotations of the container (<c>--metadata</c>).</summary>
     public bool Metadata { get; init; }
+    /// <summary>Everything upstream's <c>--all</c> shows.</summary>
     public bool All { get; init; }
 
     /// <summary>Each thread's names, signals, scheduling and seccomp mode (<c>--threads</c>).</summary>
@@ -47,6 +56,7 @@ public sealed record InspectOptions
     /// <summary>Last lines of the container log shown with <see cref="Logs"/>; negative for all.</summary>
     public int LogTail { get; init; } = DefaultLogTail;
 
+    /// <summary>The container log lines <c>--logs</c> shows without <c>--tail</c>.</summary>
     public const int DefaultLogTail = 20;
 
     /// <summary>Everything upstream's <c>--all</c> shows plus every view of this tool.</summary>
@@ -67,6 +77,7 @@ public sealed record InspectOptions
     /// <summary>The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump itself.</summary>
     public CheckpointInput? Parent { get; init; }
 
+    /// <summary>Command lines or environments are asked for, so argument pages are read.</summary>
     public bool NeedsMemory => PsTreeCmd || PsTreeEnv;
 
     /// <summary>A view that lists processes is asked for, so the process tree is read (and shown only with <see cref="PsTree"/>).</summary>

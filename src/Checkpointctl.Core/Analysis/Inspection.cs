@@ -11,12 +11,15 @@ namespace Checkpointctl.Core.Analysis;
 /// <summary>A process as <c>inspect</c> shows it.</summary>
 public sealed class ProcessView
 {
+    /// <summary>The process ID.</summary>
     public required uint Pid { get; init; }
 
     /// <summary>The parent PID (0 for the root).</summary>
     public uint Ppid { get; init; }
 
+    /// <summary>The command name (<c>comm</c>).</summary>
     public required string Command { get; init; }
+    /// <summary>The task state.</summary>
     public required TaskState State { get; init; }
 
     /// <summary>The argv area with NUL bytes as spaces (trailing space kept, as upstream); null unless asked for.</summary>
@@ -28,17 +31,23 @@ public sealed class ProcessView
     /// <summary>Dumped memory (pagemap page counts × page size, as <c>memparse</c>); null unless asked for or without a pagemap.</summary>
     public long? MemorySize { get; init; }
 
+    /// <summary>The children, in PID order.</summary>
     public List<ProcessView> Children { get; } = [];
 
+    /// <summary>The state as <c>inspect</c> prints it.</summary>
     public string StateName => Model.ProcessTree.Name(State);
 }
 
 /// <summary>Everything <c>inspect</c> shows for one checkpoint.</summary>
 public sealed class Inspection
 {
+    /// <summary>The checkpoint as given.</summary>
     public required string Path { get; init; }
+    /// <summary>What the engine recorded about the container.</summary>
     public required ContainerInfo Container { get; init; }
+    /// <summary>Sizes from the archive's headers.</summary>
     public required CheckpointSizes Sizes { get; init; }
+    /// <summary>The options the checkpoint was read with (normalized).</summary>
     public required InspectOptions Options { get; init; }
 
     /// <summary>A Podman pre-checkpoint export: its sizes are those of <c>pre-checkpoint/</c>; it has no processes.</summary>
@@ -46,9 +55,13 @@ public sealed class Inspection
 
     /// <summary>The checkpoint image the checkpoint was read from, or null for a plain checkpoint.</summary>
     public ImageDescription? Image { get; init; }
+    /// <summary>CRIU's dump statistics; null unless asked for.</summary>
     public DumpStatsEntry? Stats { get; init; }
+    /// <summary>The (PID-rooted) process tree; null unless asked for.</summary>
     public ProcessView? ProcessTree { get; init; }
+    /// <summary>Each process's open files, in PID order; null unless asked for.</summary>
     public IReadOnlyList<(uint Pid, IReadOnlyList<OpenFile> Files)>? Files { get; init; }
+    /// <summary>Each process's sockets, in PID order (processes without sockets left out); null unless asked for.</summary>
     public IReadOnlyList<(uint Pid, IReadOnlyList<SocketInfo> Sockets)>? Sockets { get; init; }
 
     /// <summary>With <c>--threads</c>: every process of the (PID-rooted) tree in PID order, dead ones included.</summary>

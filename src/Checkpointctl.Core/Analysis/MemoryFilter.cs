@@ -27,6 +27,7 @@ public sealed class MemoryFilter
     /// <summary>Kinds and name globs; a mapping matching any is selected (empty: all).</summary>
     public IReadOnlyList<string> Mappings { get; init; } = [];
 
+    /// <summary>No filter is set: every mapping matches.</summary>
     public bool IsEmpty => Prot == 0 && Range == null && Mappings.Count == 0;
 
     /// <summary><c>r</c>, <c>rw</c>, <c>r-x</c> … as PROT_* bits; null with the reason when it is not such a pattern.</summary>
@@ -95,6 +96,7 @@ public sealed class MemoryFilter
     public static IReadOnlyList<string> ParseMappings(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>Whether a mapping has the permissions and is of a kind or name selected (the address range aside).</summary>
     public bool Matches(MemoryMapping m) =>
         (m.Prot & Prot) == Prot
         && (Range is not { } r || (m.Start < r.End && r.Start < m.End))
@@ -125,6 +127,8 @@ public sealed class MemoryFilter
     /// <summary>The selection of one process: its memory map from the small images only (no pages are read).</summary>
     /// <exception cref="CheckpointException">Unknown or dead PID, with upstream's messages; broken images.</exception>
     /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
+    /// <param name="input">The checkpoint.</param>
+    /// <param name="pid">The process.</param>
     public IReadOnlyList<SelectedRange> Select(CheckpointInput input, uint pid, IReadOnlyList<string>? containers = null)
     {
         using var set = CheckpointSet.Open(input, new ArchiveRequest { Hold = MemoryMap.Images }, PagesPlan.None, containers);

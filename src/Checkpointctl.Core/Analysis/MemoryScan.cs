@@ -36,6 +36,9 @@ public static class MemoryScan
     /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
     /// <param name="only">Address ranges (sorted, disjoint) to deliver; null for all dumped memory.</param>
     /// <param name="containers">Of a pod checkpoint, the one container to read (needed when it has several).</param>
+    /// <param name="input">The checkpoint.</param>
+    /// <param name="pid">The process whose memory is delivered.</param>
+    /// <param name="sink">Receives the memory.</param>
     public static void Run(CheckpointInput input, uint pid, IMemorySink sink, CheckpointInput? parent = null,
         IReadOnlyList<(ulong Start, ulong End)>? only = null, IReadOnlyList<string>? containers = null)
     {

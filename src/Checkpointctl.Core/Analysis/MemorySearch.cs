@@ -98,12 +98,15 @@ public sealed class MemorySearch : IMemorySink
         return new MemorySearch(null, bytes, true, context);
     }
 
+    /// <summary>The matches found so far, in address order.</summary>
     public IReadOnlyList<MemoryMatch> Matches => _matches;
 
+    /// <inheritdoc/>
     public void Begin(Pagemap pagemap)
     {
     }
 
+    /// <inheritdoc/>
     public void Write(ulong address, ReadOnlySpan<byte> data)
     {
         if (_inRange && address != _expected)
@@ -123,6 +126,7 @@ public sealed class MemorySearch : IMemorySink
             Search(_length - keep, final: false);
     }
 
+    /// <inheritdoc/>
     public void End() => FinishRange();
 
     private void FinishRange()

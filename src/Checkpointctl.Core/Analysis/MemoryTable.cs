@@ -10,12 +10,17 @@ namespace Checkpointctl.Core.Analysis;
 /// <param name="StoredSize">Bytes its pages take in the pages file (compressed size, padding not counted).</param>
 /// <param name="Compressed">Some of its pages are stored compressed.</param>
 /// <param name="PagesPerLevel">Its dumped pages in the dump, then (incremental dumps) in its parent, grandparent….</param>
+/// <param name="Pid">The process ID.</param>
+/// <param name="Name">The command name.</param>
 /// <param name="PreDump">From a pre-checkpoint export: memory only (no name, no mappings, so no shared memory size).</param>
 public sealed record ProcessMemorySize(uint Pid, string Name, long MemorySize, long SharedMemorySize, long StoredSize = 0, bool Compressed = false,
     IReadOnlyList<ulong>? PagesPerLevel = null, bool PreDump = false);
 
 /// <summary>A row of <c>memparse</c>'s table with filters: a selected mapping of a process and the memory dumped in it.</summary>
 /// <param name="MemorySize">Bytes of the range that the process's pagemap covers (as upstream's MEMORY SIZE counts pages).</param>
+/// <param name="Pid">The process ID.</param>
+/// <param name="Name">The command name.</param>
+/// <param name="Range">The selected part of the mapping.</param>
 public sealed record MappingMemorySize(uint Pid, string Name, SelectedRange Range, long MemorySize);
 
 /// <summary>The process memory size table of <c>memparse</c> without <c>--pid</c>.</summary>
@@ -39,6 +44,7 @@ public static class MemoryTable
         return counts;
     }
 
+    /// <summary>The archive members the table needs.</summary>
     public static ArchiveRequest Request { get; } = new()
     {
         Hold = [.. CriuImages.ProcessTreeImages, .. CriuImages.MemoryMapImages],
@@ -86,6 +92,7 @@ public static class MemoryTable
 
     /// <summary>Rows of alive and stopped processes in PID order (a dead or zombie process and its subtree are left out).</summary>
     /// <param name="parent">The parent image set of an incremental dump (<c>--parent</c>), when it is not found from the dump.</param>
+    /// <param name="input">The checkpoint.</param>
     public static IReadOnlyList<ProcessMemorySize> Read(CheckpointInput input, CheckpointInput? parent = null)
     {
         using var set = CheckpointSet.Open(input, Request, PagesPlan.None);

@@ -14,6 +14,9 @@ public sealed record OciDescriptor(string MediaType, string Digest, long Size);
 
 /// <summary>What <see cref="OciImageArchive.Write"/> wrote.</summary>
 /// <param name="DiffId">Digest of the uncompressed layer (the image config's <c>rootfs.diff_ids</c>).</param>
+/// <param name="Image">The image's name, annotations and labels.</param>
+/// <param name="Manifest">The manifest's descriptor.</param>
+/// <param name="Layer">The layer's descriptor.</param>
 public sealed record OciImageResult(CheckpointImage Image, OciDescriptor Manifest, OciDescriptor Layer, string DiffId);
 
 /// <summary>
@@ -30,9 +33,13 @@ public sealed record OciImageResult(CheckpointImage Image, OciDescriptor Manifes
 /// </remarks>
 public static class OciImageArchive
 {
+    /// <summary>Media type of the image index.</summary>
     public const string IndexMediaType = ImageLayout.OciIndex;
+    /// <summary>Media type of the image manifest.</summary>
     public const string ManifestMediaType = ImageLayout.OciManifest;
+    /// <summary>Media type of the image config.</summary>
     public const string ConfigMediaType = "application/vnd.oci.image.config.v1+json";
+    /// <summary>Media type of the (uncompressed) layer.</summary>
     public const string LayerMediaType = ImageLayout.OciLayer;
 
     /// <summary>Writes the image archive to <paramref name="output"/>, which must be seekable and empty.</summary>

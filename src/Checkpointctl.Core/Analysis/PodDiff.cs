@@ -17,7 +17,9 @@ public sealed class PodDiff
     /// <summary>The diffs of containers in both, in pod A's order.</summary>
     public required IReadOnlyList<CheckpointDiff> Containers { get; init; }
 
+    /// <summary>Containers only in pod A, by name.</summary>
     public IReadOnlyList<string> OnlyInA { get; init; } = [];
+    /// <summary>Containers only in pod B, by name.</summary>
     public IReadOnlyList<string> OnlyInB { get; init; } = [];
 
     /// <summary>Reads both inputs (each in one pass) and compares them.</summary>

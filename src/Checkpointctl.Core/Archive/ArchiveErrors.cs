@@ -9,6 +9,8 @@ internal static class ArchiveErrors
     public static InvalidCheckpointException UnexpectedEof(string path, Exception? inner = null) => Create($"unexpected EOF ({path})", inner);
 
     /// <param name="offset">The header's offset in the (decompressed) tar stream, when known.</param>
+    /// <param name="path">The archive.</param>
+    /// <param name="inner">The tar reader's error.</param>
     public static InvalidCheckpointException InvalidHeader(string path, long? offset, Exception inner) =>
         new(offset is { } o ? $"archive/tar: invalid tar header ({path}, header at offset {o})" : $"archive/tar: invalid tar header ({path})", inner);
 

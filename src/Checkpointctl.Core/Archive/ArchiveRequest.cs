@@ -14,7 +14,9 @@ public sealed record MemberConsumer(MemberPattern Pattern, Action<ArchiveMember,
 /// <summary>What one command needs from an archive; everything comes from one pass.</summary>
 public sealed class ArchiveRequest
 {
+    /// <summary>Default largest member held in memory.</summary>
     public const long DefaultMaxMemberBytes = 256L << 20;
+    /// <summary>Default largest total of held members.</summary>
     public const long DefaultMaxHeldBytes = 1L << 30;
 
     /// <summary>Members to keep in memory (exact names or globs).</summary>

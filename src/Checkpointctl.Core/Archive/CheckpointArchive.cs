@@ -34,6 +34,7 @@ public sealed class CheckpointArchive : IDisposable
     /// <summary>The path as given by the user (used in messages).</summary>
     public string Path { get; }
 
+    /// <summary>The compression the archive was found to have.</summary>
     public CompressionKind Compression { get; private set; }
 
     /// <summary>Regular-file members seen, in archive order of first appearance.</summary>
@@ -70,8 +71,10 @@ public sealed class CheckpointArchive : IDisposable
 
     private readonly Dictionary<string, string> _symbolicLinks = new(StringComparer.Ordinal);
 
+    /// <summary>Whether a regular-file member of this name was seen.</summary>
     public bool Contains(string name) => _members.ContainsKey(name);
 
+    /// <summary>The member of this name, when seen.</summary>
     public bool TryGetMember(string name, out ArchiveMember member) => _members.TryGetValue(name, out member!);
 
     /// <summary>The member's bytes can be had: held, or readable in place.</summary>
@@ -556,6 +559,7 @@ public sealed class CheckpointArchive : IDisposable
         return new FileSegmentData(handle, 0, Math.Min(member.Size, RandomAccess.GetLength(handle)), BytesRead);
     }
 
+    /// <summary>Closes the archive file.</summary>
     public void Dispose()
     {
         lock (_owned)

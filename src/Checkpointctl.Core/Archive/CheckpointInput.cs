@@ -9,6 +9,7 @@ namespace Checkpointctl.Core.Archive;
 /// </summary>
 public sealed record CheckpointInput(string Path, Func<Stream>? OpenStream = null)
 {
+    /// <summary>An input read from a path.</summary>
     public static implicit operator CheckpointInput(string path) => new(path);
 
     /// <summary>

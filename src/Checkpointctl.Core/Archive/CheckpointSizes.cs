@@ -3,6 +3,8 @@ namespace Checkpointctl.Core.Archive;
 /// <summary>Sizes taken from member headers, never from extracted data.</summary>
 public sealed record CheckpointSizes(long CheckpointSize, long MemoryPagesSize, long AmdGpuMemoryPagesSize, long RootFsDiffSize)
 {
+    /// <summary>The sizes of a checkpoint's members: all of <c>checkpoint/</c>, its pages, its GPU pages and <c>rootfs-diff.tar</c>.</summary>
+    /// <param name="members">The checkpoint's members (names and sizes from their headers).</param>
     /// <param name="imageSet">The directory of the CRIU images: <c>checkpoint/</c>, or a pre-checkpoint export's <c>pre-checkpoint/</c>.</param>
     public static CheckpointSizes FromMembers(IEnumerable<ArchiveMember> members, string imageSet = ArchiveLayout.CheckpointPrefix)
     {

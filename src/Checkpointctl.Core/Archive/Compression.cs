@@ -6,12 +6,18 @@ using ZstdSharp.Unsafe;
 
 namespace Checkpointctl.Core.Archive;
 
+/// <summary>A compression format of checkpoint archives.</summary>
 public enum CompressionKind
 {
+    /// <summary>An uncompressed tar.</summary>
     None,
+    /// <summary>gzip.</summary>
     Gzip,
+    /// <summary>bzip2.</summary>
     Bzip2,
+    /// <summary>xz.</summary>
     Xz,
+    /// <summary>zstd.</summary>
     Zstd,
 }
 
@@ -21,6 +27,7 @@ public static class Compression
     /// <summary>Bytes needed to recognise every supported format.</summary>
     public const int MagicLength = 6;
 
+    /// <summary>The compression of data starting with <paramref name="head"/> (at least <see cref="MagicLength"/> bytes when available).</summary>
     public static CompressionKind Detect(ReadOnlySpan<byte> head) => head switch
     {
         [0x1F, 0x8B, 0x08, ..] => CompressionKind.Gzip,

@@ -11,7 +11,9 @@ namespace Checkpointctl.Core.Archive;
 /// <param name="Id">The image ID (digest of its config), or "" (containerd's checkpoint index has no config).</param>
 public sealed record ImageDescription(string Format, string Kind, string Name, string Digest, string Id)
 {
+    /// <summary>The checkpoint archive is a layer of the image.</summary>
     public const string ArchiveInLayer = "archive in a layer";
+    /// <summary>The image is containerd's checkpoint image (its CRIU images in a tar blob).</summary>
     public const string ContainerdCheckpoint = "containerd checkpoint";
 
     /// <summary>Annotations of the index(es) and the manifest, sorted by key (a manifest's value wins).</summary>
@@ -29,5 +31,6 @@ public sealed record ImageDescription(string Format, string Kind, string Name, s
     /// <summary>containerd checkpoint: the runtime named by the checkpoint index (e.g. <c>io.containerd.runc.v2</c>).</summary>
     public string Runtime { get; init; } = "";
 
+    /// <summary>Whether the image is containerd's checkpoint image.</summary>
     public bool IsContainerdCheckpoint => Kind == ContainerdCheckpoint;
 }

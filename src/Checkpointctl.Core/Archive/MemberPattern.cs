@@ -6,17 +6,22 @@ namespace Checkpointctl.Core.Archive;
 /// </summary>
 public sealed class MemberPattern : IEquatable<MemberPattern>
 {
+    /// <summary>The pattern as given.</summary>
     public string Text { get; }
+    /// <summary>The pattern has no wildcard: it matches one name.</summary>
     public bool IsExact { get; }
 
+    /// <summary>A member name, or a glob with <c>*</c> and <c>?</c> (not crossing <c>/</c>).</summary>
     public MemberPattern(string text)
     {
         Text = text;
         IsExact = text.IndexOfAny(['*', '?']) < 0;
     }
 
+    /// <summary>A pattern from its text.</summary>
     public static implicit operator MemberPattern(string text) => new(text);
 
+    /// <summary>Whether <paramref name="name"/> matches.</summary>
     public bool Matches(string name) => IsExact ? name == Text : Glob(Text, name);
 
     // Iterative glob match with single-star backtracking; '*' never crosses '/'.
@@ -50,8 +55,12 @@ public sealed class MemberPattern : IEquatable<MemberPattern>
         return p == pattern.Length;
     }
 
+    /// <inheritdoc/>
     public bool Equals(MemberPattern? other) => other is not null && other.Text == Text;
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as MemberPattern);
+    /// <inheritdoc/>
     public override int GetHashCode() => Text.GetHashCode(StringComparison.Ordinal);
+    /// <inheritdoc/>
     public override string ToString() => Text;
 }

@@ -9,10 +9,12 @@ namespace Checkpointctl.Core.Archive;
 /// </summary>
 public sealed class NestedTar
 {
+    /// <summary>Most entries listed of one nested tar.</summary>
     public const int MaxEntries = 100_000;
 
     private readonly List<NestedTarEntry> _entries = [];
 
+    /// <summary>The archive member holding the nested tar.</summary>
     public required string Member { get; init; }
 
     /// <summary>The compression of the nested tar (<c>None</c> for a plain one).</summary>
@@ -21,6 +23,7 @@ public sealed class NestedTar
     /// <summary>The entries in tar order (the first <see cref="MaxEntries"/>).</summary>
     public IReadOnlyList<NestedTarEntry> Entries => _entries;
 
+    /// <summary>Entries seen, including those past <see cref="MaxEntries"/>.</summary>
     public long EntryCount { get; private set; }
 
     /// <summary>Σ sizes of the regular files.</summary>

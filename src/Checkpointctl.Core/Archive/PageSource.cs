@@ -62,6 +62,7 @@ public sealed class PageSource : IDisposable
     /// owns everything and must outlive the view.
     /// </summary>
     /// <param name="finished">Called by <see cref="Finish"/> once the pass has gone on to its end (and the view taken its members again).</param>
+    /// <param name="root">The directory (with a trailing slash) that is the container's root.</param>
     public PageSource View(string root, Action? finished = null) =>
         new(_input, _plan) { Archive = Archive.View(root), _viewOf = this, _root = root, _finished = finished };
 
@@ -82,7 +83,7 @@ public sealed class PageSource : IDisposable
             : throw new InvalidOperationException($"{member} was neither held, planned nor in place");
     }
 
-    /// <summary>The sequential member a streamed pass waits at, readable with <see cref="Open"/>; null when none does.</summary>
+    /// <summary>The sequential member a streamed pass waits at, readable with <c>Open</c>; null when none does.</summary>
     public ArchiveMember? Waiting => _viewOf != null
         ? _viewOf.Waiting is { } waiting && waiting.Name.StartsWith(_root, StringComparison.Ordinal) ? waiting with { Name = waiting.Name[_root.Length..] } : null
         : _paused?.Member;
@@ -125,6 +126,7 @@ public sealed class PageSource : IDisposable
         paused.Resume();
     }
 
+    /// <summary>Closes the archive and its pages.</summary>
     public void Dispose()
     {
         _paused?.Dispose();

@@ -5,6 +5,7 @@ namespace Checkpointctl.Core.Archive;
 /// <summary>Read-only random access to a member's bytes, without holding them all in memory.</summary>
 public abstract class RandomAccessData
 {
+    /// <summary>The data's length in bytes.</summary>
     public abstract long Length { get; }
 
     /// <summary>Reads up to <c>destination.Length</c> bytes at <paramref name="offset"/>; returns the count read (0 at the end).</summary>
@@ -41,6 +42,7 @@ public abstract class RandomAccessData
             throw new InvalidCheckpointException($"read of {length} bytes at offset {offset} is past the end ({Length} bytes)");
     }
 
+    /// <summary>Data held in memory.</summary>
     public static RandomAccessData FromMemory(ReadOnlyMemory<byte> bytes) => new MemoryData(bytes);
 
     /// <summary>The bytes <paramref name="offset"/> to <paramref name="offset"/> + <paramref name="length"/> (a member of a tar read in place).</summary>
@@ -198,6 +200,7 @@ public sealed class ReadCounter
     /// <summary>Bytes counted here and by every included counter.</summary>
     public long Bytes => Interlocked.Read(ref _bytes) + _included.Sum(c => c.Bytes);
 
+    /// <summary>Counts <paramref name="n"/> more bytes read.</summary>
     public void Add(long n) => Interlocked.Add(ref _bytes, n);
 
     /// <summary>Counts <paramref name="other"/>'s bytes here too (an image's own reads under the checkpoint read from it).</summary>

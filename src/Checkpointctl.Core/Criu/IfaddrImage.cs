@@ -10,7 +10,7 @@ public sealed record InterfaceAddress(uint InterfaceIndex, string Address, int P
 /// Reads <c>ifaddr-&lt;ns&gt;.img</c>, the raw output of <c>ip addr save</c> (iproute2's magic, then RTM_NEWADDR netlink
 /// messages: <c>nlmsghdr</c>, <c>ifaddrmsg</c>, attributes). Only the addresses are taken; every length is checked.
 /// </summary>
-public static class IfaddrImage
+internal static class IfaddrImage
 {
     private const uint Magic = 0x47361222;
     private const ushort RtmNewaddr = 20, IfaAddress = 1, IfaLocal = 2, IfaLabel = 3;

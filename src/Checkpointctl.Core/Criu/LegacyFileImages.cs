@@ -7,7 +7,7 @@ namespace Checkpointctl.Core.Criu;
 /// The per-type file images CRIU wrote before <c>files.img</c> (shapes doc §5.1). They are decoded into the
 /// <c>file_entry</c> records <c>files.img</c> holds, so everything above this layer sees one model.
 /// </summary>
-public static class LegacyFileImages
+internal static class LegacyFileImages
 {
     // A legacy image: its name, type magic, and how its entries join the file table.
     private sealed record Image(string Name, uint Magic, Action<CriuImageReader, Dictionary<uint, FileEntry>> AddTo);

@@ -21,6 +21,7 @@ public sealed class PageBlocks
     /// <summary>Pages per block: 1 in per-page mode, <c>region_pages</c> in region mode.</summary>
     public int BlockPages { get; }
 
+    /// <summary>The number of blocks.</summary>
     public int Count => _sizes.Length;
 
     /// <summary>Bytes block <paramref name="block"/> takes in the pages file.</summary>

@@ -6,9 +6,13 @@ namespace Checkpointctl.Core.Criu;
 [Flags]
 public enum PageFlags : uint
 {
+    /// <summary>No flag.</summary>
     None = 0,
+    /// <summary>The pages are in the parent image set (PE_PARENT).</summary>
     Parent = 1,
+    /// <summary>The pages are left for lazy restore (PE_LAZY).</summary>
     Lazy = 2,
+    /// <summary>The pages are in this image set's pages file (PE_PRESENT).</summary>
     Present = 4,
 
     /// <summary>The run's payload starts at the next page boundary of the pages file (compressed dumps).</summary>
@@ -19,8 +23,12 @@ public enum PageFlags : uint
 /// <param name="FileOffsetInPages">Offset of the run's payload in <c>pages-&lt;id&gt;.img</c>, or -1 when the run has no data there.</param>
 /// <param name="StoredLength">Bytes of the payload (compressed size for compressed runs); 0 without data.</param>
 /// <param name="Blocks">The compressed blocks, or null for raw pages.</param>
+/// <param name="Address">The first page's address.</param>
+/// <param name="PageCount">The number of pages.</param>
+/// <param name="Flags">Where the pages are.</param>
 public readonly record struct PageRun(ulong Address, ulong PageCount, PageFlags Flags, long FileOffsetInPages, long StoredLength = 0, PageBlocks? Blocks = null)
 {
+    /// <summary>The pages are in this image set's pages file.</summary>
     public bool IsPresent => (Flags & PageFlags.Present) != 0;
 
     /// <summary>The pages are in the parent image set (incremental dumps).</summary>
@@ -40,6 +48,7 @@ public sealed class Pagemap
         PagesFileLength = pagesFileLength;
     }
 
+    /// <summary>The pagemap image's name.</summary>
     public string Name { get; }
 
     /// <summary>The N of <c>pages-N.img</c> (never the PID).</summary>
@@ -53,6 +62,7 @@ public sealed class Pagemap
     /// <summary>The runs, for loops over hundreds of thousands of them (an incremental dump's).</summary>
     internal ReadOnlySpan<PageRun> RunSpan => _runs;
 
+    /// <summary>The page size in bytes the dump was made with.</summary>
     public int PageSize { get; }
 
     /// <summary>Pages whose data is in this checkpoint's pages file.</summary>

@@ -8,7 +8,14 @@ namespace Checkpointctl.Core.Criu;
 /// </summary>
 public sealed record PagesCompression(uint Mode, uint RegionBytes)
 {
-    public const uint Off = 0, PerPage = 1, Region = 2;
+    /// <summary>Pages are stored raw.</summary>
+    public const uint Off = 0;
+
+    /// <summary>Each page is compressed on its own.</summary>
+    public const uint PerPage = 1;
+
+    /// <summary>Regions of <see cref="RegionBytes"/> are compressed together.</summary>
+    public const uint Region = 2;
 
     /// <summary>CRTOOLS_IMAGES_V1_2: the image version of dumps with compressed pages.</summary>
     public const uint ImageVersion3 = 3;

@@ -36,6 +36,8 @@ public sealed class ProcessMemory
 
     /// <param name="parent">Opens the same process's memory in the parent image set, for PE_PARENT runs (incremental dumps).</param>
     /// <param name="level">Set for a parent image set (named in messages): there a page no run covers is an error, as in CRIU.</param>
+    /// <param name="pagemap">The process's pagemap.</param>
+    /// <param name="pages">The pages file.</param>
     public ProcessMemory(Pagemap pagemap, RandomAccessData pages, Func<ProcessMemory>? parent = null, string? level = null)
     {
         Pagemap = pagemap;
@@ -49,6 +51,7 @@ public sealed class ProcessMemory
                 : $"{pagemap.PagesImageName}: {pages.Length} bytes, but {pagemap.Name} needs {expected} ({pagemap.PresentPages} pages of {pagemap.PageSize} bytes)");
     }
 
+    /// <summary>The process's pagemap.</summary>
     public Pagemap Pagemap { get; }
 
     /// <summary>

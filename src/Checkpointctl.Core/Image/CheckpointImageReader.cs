@@ -60,7 +60,7 @@ public static class CheckpointImageReader
         }
     }
 
-    /// <summary>True when <paramref name="path"/> is a checkpoint image rather than a checkpoint (see <see cref="TryOpen"/>).</summary>
+    /// <summary>True when <paramref name="path"/> is a checkpoint image rather than a checkpoint (see <see cref="TryOpen(string, ArchiveRequest)"/>).</summary>
     public static bool IsImage(string path)
     {
         if (!Path.Exists(path) && ImageReference.Split(path) is var (image, _))

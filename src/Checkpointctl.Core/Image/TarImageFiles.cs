@@ -16,6 +16,7 @@ internal sealed class TarImageFiles : ImageFiles
 
     /// <param name="open">The tar, with its reads counted in the given counter.</param>
     /// <param name="owned">What to close with these files (the image file's handle), if anything.</param>
+    /// <param name="path">The image as given.</param>
     public TarImageFiles(string path, Func<ReadCounter, RandomAccessData> open, IDisposable? owned = null) : base(path, isDirectory: false)
     {
         _owned = owned;

@@ -6,26 +6,47 @@ namespace Checkpointctl.Core.Metadata;
 /// </summary>
 public static class CheckpointAnnotations
 {
+    /// <summary>The engine that made the checkpoint.</summary>
     public const string EngineName = "org.criu.checkpoint.engine.name";
+    /// <summary>The engine's version.</summary>
     public const string EngineVersion = "org.criu.checkpoint.engine.version";
+    /// <summary>The container's name.</summary>
     public const string ContainerName = "org.criu.checkpoint.container.name";
+    /// <summary>The pod's name.</summary>
     public const string PodName = "org.criu.checkpoint.pod.name";
+    /// <summary>The pod sandbox's ID.</summary>
     public const string PodId = "org.criu.checkpoint.pod.id";
+    /// <summary>The pod's namespace.</summary>
     public const string PodNamespace = "org.criu.checkpoint.pod.namespace";
+    /// <summary>The pod's UID.</summary>
     public const string PodUid = "org.criu.checkpoint.pod.uid";
+    /// <summary>The container's image name.</summary>
     public const string RootfsImageName = "org.criu.checkpoint.rootfsImageName";
+    /// <summary>The image name as the user gave it.</summary>
     public const string RootfsImageUserRequested = "org.criu.checkpoint.rootfsImageUserRequested";
+    /// <summary>The image's digest.</summary>
     public const string RootfsImageSha = "org.criu.checkpoint.rootfsImageSha";
+    /// <summary>The image's ID.</summary>
     public const string RootfsImageId = "org.criu.checkpoint.rootfsImageID";
+    /// <summary>The raw image name (Podman).</summary>
     public const string RawImageName = "org.criu.checkpoint.rawImageName";
+    /// <summary>The OCI runtime's name.</summary>
     public const string RuntimeName = "org.criu.checkpoint.runtime.name";
+    /// <summary>The OCI runtime's version.</summary>
     public const string RuntimeVersion = "org.criu.checkpoint.runtime.version";
+    /// <summary>The CRIU version that made the checkpoint.</summary>
     public const string CriuVersion = "org.criu.checkpoint.criu.version";
+    /// <summary>conmon's version (Podman).</summary>
     public const string ConmonVersion = "org.criu.checkpoint.conmon.version";
+    /// <summary>The checkpointing host's architecture.</summary>
     public const string HostArch = "org.criu.checkpoint.host.arch";
+    /// <summary>The checkpointing host's kernel release.</summary>
     public const string HostKernel = "org.criu.checkpoint.host.kernel";
+    /// <summary>The checkpointing host's cgroup version.</summary>
     public const string CgroupVersion = "org.criu.checkpoint.cgroup.version";
+    /// <summary>The checkpointing host's distribution.</summary>
     public const string DistributionName = "org.criu.checkpoint.distribution.name";
+    /// <summary>The checkpointing host's distribution version.</summary>
     public const string DistributionVersion = "org.criu.checkpoint.distribution.version";
 
     /// <summary>Podman's keys (Podman 4.3 and later, <c>libpod/define/annotations.go</c>); Podman restores an image that has <c>runtime.name</c>.</summary>

@@ -3,10 +3,14 @@ using Checkpointctl.Core.Archive;
 
 namespace Checkpointctl.Core.Metadata;
 
+/// <summary>The container engine that made a checkpoint.</summary>
 public enum ContainerEngine
 {
+    /// <summary>Podman.</summary>
     Podman,
+    /// <summary>CRI-O (Kubernetes).</summary>
     CriO,
+    /// <summary>containerd.</summary>
     Containerd,
 
     /// <summary>A bare CRIU image directory: processes dumped by CRIU itself, no container engine involved.</summary>
@@ -15,6 +19,9 @@ public enum ContainerEngine
 
 /// <summary>One network interface of a Podman container, from <c>network.status</c>.</summary>
 /// <param name="Ip">The last subnet's address in CIDR form, as upstream shows per interface.</param>
+/// <param name="Name">The interface name.</param>
+/// <param name="Mac">Its MAC address.</param>
+/// <param name="Gateway">Its gateway.</param>
 public sealed record NetworkInterfaceInfo(string Name, string? Ip, string? Mac, string? Gateway)
 {
     /// <summary>Every subnet's address without prefix length.</summary>
@@ -27,18 +34,30 @@ public sealed record NetworkInfo(string Name, IReadOnlyList<NetworkInterfaceInfo
 /// <summary>What is known of the checkpointed container, mapped per engine (reference §5.4).</summary>
 public sealed class ContainerInfo
 {
+    /// <summary>The annotation naming the engine that manages a container.</summary>
     public const string ManagerAnnotation = "io.container.manager";
 
+    /// <summary>The engine that made the checkpoint.</summary>
     public required ContainerEngine Engine { get; init; }
+    /// <summary>The container's <c>config.dump</c>.</summary>
     public required ContainerConfig Config { get; init; }
+    /// <summary>The container's <c>spec.dump</c>.</summary>
     public required SpecDump Spec { get; init; }
+    /// <summary>The container's name.</summary>
     public required string Name { get; init; }
+    /// <summary>The creation time as upstream prints it.</summary>
     public required string Created { get; init; }
+    /// <summary>When the container was checkpointed; zero when not recorded.</summary>
     public GoTime Checkpointed { get; init; }
+    /// <summary>The pod's namespace (Kubernetes), or empty.</summary>
     public string Namespace { get; init; } = "";
+    /// <summary>The pod's name (Kubernetes), or empty.</summary>
     public string Pod { get; init; } = "";
+    /// <summary>The container's IP address, or empty.</summary>
     public string Ip { get; init; } = "";
+    /// <summary>The container's MAC address, or empty.</summary>
     public string Mac { get; init; } = "";
+    /// <summary>Podman's networks of the container.</summary>
     public IReadOnlyList<NetworkInfo> Networks { get; init; } = [];
 
     /// <summary>False for a bare CRIU image directory: no config.dump or spec.dump, so no image, ID, runtime or annotations.</summary>
@@ -48,6 +67,7 @@ public sealed class ContainerInfo
     public IReadOnlyList<KeyValuePair<string, string>> Annotations =>
         (Spec.Annotations ?? []).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
 
+    /// <summary>The engine as <c>show</c> prints it.</summary>
     public string EngineName => Engine switch
     {
         ContainerEngine.Podman => "Podman",

@@ -11,8 +11,10 @@ public sealed class ContainerLog
 
     private readonly Queue<string> _tail = new();
 
+    /// <summary>The archive member the log was read from.</summary>
     public required string Member { get; init; }
 
+    /// <summary>Lines in the log.</summary>
     public long LineCount { get; private set; }
 
     /// <summary>The last lines asked for, oldest first.</summary>

@@ -25,6 +25,7 @@ public sealed partial class DumpLog
         _tailLines = tailLines;
     }
 
+    /// <summary>The archive member the log was read from.</summary>
     public string Member { get; }
 
     /// <summary>From <c>Version: 4.2 (gitid 0)</c>, e.g. <c>4.2 (gitid 0)</c>.</summary>
@@ -36,8 +37,11 @@ public sealed partial class DumpLog
     /// <summary>Warning and error lines in log order (at most <see cref="MaxProblems"/>).</summary>
     public IReadOnlyList<string> Problems => _problems;
 
+    /// <summary>Warning lines in the log.</summary>
     public long WarningCount { get; private set; }
+    /// <summary>Error lines in the log.</summary>
     public long ErrorCount { get; private set; }
+    /// <summary>Lines in the log.</summary>
     public long LineCount { get; private set; }
 
     /// <summary>The last lines asked for (none unless a tail was asked for).</summary>

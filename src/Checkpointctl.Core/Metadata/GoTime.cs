@@ -8,6 +8,7 @@ public readonly record struct GoTime(DateTimeOffset Value)
     /// <summary>Go's zero time, <c>0001-01-01T00:00:00Z</c>.</summary>
     public static readonly GoTime Zero = new(new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
+    /// <summary>Go's zero time (not recorded).</summary>
     public bool IsZero => Value == Zero.Value && Value.Offset == TimeSpan.Zero;
 
     /// <summary>Parses a JSON time value; null or absent gives the zero time.</summary>

@@ -9,6 +9,7 @@ public sealed class LogCapture(int tailLines = 0)
     private readonly Dictionary<string, DumpLog> _dumpLogs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ContainerLog> _containerLogs = new(StringComparer.Ordinal);
 
+    /// <summary>The consumers that read the logs as the pass goes by.</summary>
     public IReadOnlyList<MemberConsumer> Consumers =>
     [
         .. DumpLog.MemberNames.Select(n => new MemberConsumer(n, (member, stream, _) => _dumpLogs[member.Name] = DumpLog.Read(member.Name, stream, tailLines))),

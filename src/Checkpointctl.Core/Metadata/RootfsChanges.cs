@@ -17,6 +17,7 @@ public sealed class RootfsChanges
     /// <summary>The deleted paths, or null when the checkpoint has no <c>deleted.files</c>.</summary>
     public IReadOnlyList<string>? Deleted { get; private set; }
 
+    /// <summary>The consumer that lists <c>rootfs-diff.tar</c> as the pass goes by.</summary>
     public MemberConsumer Consumer => new(ArchiveLayout.RootFsDiffTar, (member, stream, _) => _diffs[member.Name] = NestedTar.Read(member.Name, stream));
 
     /// <summary>The changes of the checkpoint below <paramref name="root"/> (a container of a pod archive) as captured so far.</summary>
@@ -28,6 +29,7 @@ public sealed class RootfsChanges
         return view;
     }
 
+    /// <summary>The member listing the deleted files.</summary>
     public static MemberPattern DeletedFiles => ArchiveLayout.DeletedFiles;
 
     /// <summary>Reads <c>deleted.files</c> (a JSON array of paths) from the held members, once the pass is over.</summary>

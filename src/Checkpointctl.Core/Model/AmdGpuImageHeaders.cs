@@ -15,6 +15,7 @@ public sealed class AmdGpuImageHeaders
     /// <summary>Consumers for every plugin image except the KFD state, which is held and decoded whole.</summary>
     public IReadOnlyList<MemberConsumer> Consumers { get; }
 
+    /// <summary>Headers of a whole archive, captured as the pass goes by.</summary>
     public AmdGpuImageHeaders()
     {
         string[] prefixes = [ArchiveLayout.AmdgpuPagesPrefix, ArchiveLayout.AmdgpuDrmPagesPrefix, ArchiveLayout.AmdgpuRenderNodePrefix, ArchiveLayout.AmdgpuDmabufPrefix];

@@ -7,8 +7,9 @@ namespace Checkpointctl.Core.Model;
 /// reads of memory, declared so that a streamed archive keeps only those pages as it goes by. In an incremental dump
 /// the parts that are in a parent image set are declared for that parent's pass.
 /// </summary>
-public static class ArgumentAreas
+internal static class ArgumentAreas
 {
+    /// <summary>The pages plan that reads the argument and environment areas of every process.</summary>
     public static PagesPlan Plan { get; } = new() { Ranges = (member, archive) => Ranges(member, archive, null) };
 
     /// <summary>The plan for the parent image set of <paramref name="child"/> (whose own memory images are complete).</summary>

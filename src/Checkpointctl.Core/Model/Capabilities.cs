@@ -35,6 +35,7 @@ public static class Capabilities
         return list;
     }
 
+    /// <summary>The names of the securebits set in <paramref name="bits"/>.</summary>
     public static IReadOnlyList<string> SecurebitsOf(uint bits)
     {
         var list = new List<string>();

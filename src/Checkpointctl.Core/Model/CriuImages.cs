@@ -53,6 +53,7 @@ public sealed class CriuImages
 
     private readonly Dictionary<string, object> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>The archive the images are read from.</summary>
     public CheckpointArchive Archive { get; }
 
     /// <summary>Archive patterns for the images a process tree needs.</summary>
@@ -75,12 +76,16 @@ public sealed class CriuImages
 
     private static IEnumerable<MemberPattern> LegacyFileImagePatterns() => LegacyFileImages.Names.Select(n => (MemberPattern)ArchiveLayout.Image(n));
 
+    /// <summary>Whether the image set has the image.</summary>
     public bool Has(string image) => Archive.Contains(Prefix + image);
 
+    /// <summary>The process tree entries (<c>pstree.img</c>).</summary>
     public IReadOnlyList<PstreeEntry> Pstree() => Cached("pstree.img", r => r.ReadAll(PstreeEntry.Parser), CriuMagic.Pstree);
 
+    /// <summary>A task's core (<c>core-&lt;tid&gt;.img</c>).</summary>
     public CoreEntry Core(uint tid) => Cached($"core-{tid}.img", r => r.Read(CoreEntry.Parser), CriuMagic.Core);
 
+    /// <summary>A process's memory description (<c>mm-&lt;pid&gt;.img</c>).</summary>
     public MmEntry Mm(uint pid) => Cached($"mm-{pid}.img", r => r.Read(MmEntry.Parser), CriuMagic.Mm);
 
     /// <summary>A process's mappings: <c>mm_entry.vmas</c>, or the legacy <c>vmas-&lt;pid&gt;.img</c> when that is empty (CRIU 1.x/2.x).</summary>
@@ -92,10 +97,13 @@ public sealed class CriuImages
             : (IReadOnlyList<VmaEntry>)mm.Vmas;
     }
 
+    /// <summary>A process's namespace and resource IDs (<c>ids-&lt;pid&gt;.img</c>).</summary>
     public TaskKobjIdsEntry Ids(uint pid) => Cached($"ids-{pid}.img", r => r.Read(TaskKobjIdsEntry.Parser), CriuMagic.Ids);
 
+    /// <summary>A process's cwd and root (<c>fs-&lt;pid&gt;.img</c>).</summary>
     public FsEntry Fs(uint pid) => Cached($"fs-{pid}.img", r => r.Read(FsEntry.Parser), CriuMagic.Fs);
 
+    /// <summary>The fds of a file table (<c>fdinfo-&lt;id&gt;.img</c>).</summary>
     public IReadOnlyList<FdinfoEntry> Fdinfo(uint filesId) => Cached($"fdinfo-{filesId}.img", r => r.ReadAll(FdinfoEntry.Parser), CriuMagic.Fdinfo);
 
     /// <summary><c>memfd.img</c>: the memfd inodes (names, sizes and the shmem id of their pages) by inode id.</summary>
@@ -120,16 +128,22 @@ public sealed class CriuImages
         return list;
     }, CriuMagic.IpcnsShm);
 
+    /// <summary>A UTS namespace (<c>utsns-&lt;id&gt;.img</c>).</summary>
     public UtsnsEntry Utsns(uint ns) => Cached($"utsns-{ns}.img", r => r.Read(UtsnsEntry.Parser), CriuMagic.Utsns);
 
+    /// <summary>An IPC namespace's variables (<c>ipcns-var-&lt;id&gt;.img</c>).</summary>
     public IpcVarEntry IpcVar(uint ns) => Cached($"ipcns-var-{ns}.img", r => r.Read(IpcVarEntry.Parser), CriuMagic.IpcVar);
 
+    /// <summary>A network namespace (<c>netns-&lt;id&gt;.img</c>).</summary>
     public NetnsEntry Netns(uint ns) => Cached($"netns-{ns}.img", r => r.Read(NetnsEntry.Parser), CriuMagic.Netns);
 
+    /// <summary>A network namespace's devices (<c>netdev-&lt;id&gt;.img</c>).</summary>
     public IReadOnlyList<NetDeviceEntry> NetDevices(uint ns) => Cached($"netdev-{ns}.img", r => r.ReadAll(NetDeviceEntry.Parser), CriuMagic.Netdev);
 
+    /// <summary>A user namespace (<c>userns-&lt;id&gt;.img</c>).</summary>
     public UsernsEntry Userns(uint ns) => Cached($"userns-{ns}.img", r => r.Read(UsernsEntry.Parser), CriuMagic.Userns);
 
+    /// <summary>A PID namespace (<c>pidns-&lt;id&gt;.img</c>).</summary>
     public PidnsEntry Pidns(uint ns) => Cached($"pidns-{ns}.img", r => r.Read(PidnsEntry.Parser), CriuMagic.Pidns);
 
     /// <summary><c>timens-&lt;ns&gt;.img</c>; <c>timens-0.img</c> holds CRIU's own clocks when the tree has no time namespace.</summary>
@@ -139,10 +153,13 @@ public sealed class CriuImages
     public IReadOnlyList<InterfaceAddress> InterfaceAddresses(uint ns) =>
         Cached($"ifaddr-{ns}.img", () => IfaddrImage.Parse($"ifaddr-{ns}.img", Image($"ifaddr-{ns}.img").Span));
 
+    /// <summary>The cgroups (<c>cgroup.img</c>).</summary>
     public CgroupEntry Cgroup() => Cached("cgroup.img", r => r.Read(CgroupEntry.Parser), CriuMagic.Cgroup);
 
+    /// <summary>The seccomp filters (<c>seccomp.img</c>).</summary>
     public SeccompEntry Seccomp() => Cached("seccomp.img", r => r.Read(SeccompEntry.Parser), CriuMagic.Seccomp);
 
+    /// <summary>The dump's inventory (<c>inventory.img</c>).</summary>
     public InventoryEntry Inventory() => Cached("inventory.img", r => r.Read(InventoryEntry.Parser), CriuMagic.Inventory);
 
     /// <summary>
@@ -165,6 +182,7 @@ public sealed class CriuImages
     /// <summary>A <c>mountpoints-&lt;mnt ns id&gt;.img</c>: the mounts of one dumped mount namespace.</summary>
     public IReadOnlyList<MntEntry> Mounts(string image) => Cached(image, r => r.ReadAll(MntEntry.Parser), CriuMagic.Mnts);
 
+    /// <summary>The paths of files remapped at dump (<c>remap-fpath.img</c>), none when absent.</summary>
     public IReadOnlyList<RemapFilePathEntry> RemapFilePaths() =>
         Cached("remap-fpath.img", r => r.ReadAll(RemapFilePathEntry.Parser), CriuMagic.RemapFpath);
 
@@ -265,6 +283,7 @@ public sealed class CriuImages
     /// The memory of shared memory object <paramref name="shmid"/> (offsets as addresses), its pages in parent image
     /// sets read from their <c>pagemap-shmem-&lt;id&gt;.img</c> as CRIU restores them (criu/shmem.c, pagemap.c).
     /// </summary>
+    /// <param name="shmid">The shared memory object's ID (a mapping's <c>shmid</c>).</param>
     /// <param name="pageSize">The page size of the processes that map it.</param>
     /// <exception cref="MissingCheckpointDataException">The pagemap or pages image is missing.</exception>
     public ProcessMemory SharedMemory(ulong shmid, int pageSize)

@@ -11,7 +11,9 @@ namespace Checkpointctl.Core.Model;
 /// </summary>
 public sealed class GpuState
 {
+    /// <summary>CRIU's AMD GPU plugin.</summary>
     public const string AmdGpuPlugin = "amdgpu_plugin";
+    /// <summary>CRIU's CUDA plugin.</summary>
     public const string CudaPlugin = "cuda_plugin";
 
     private const string InventoryImage = "inventory.img";

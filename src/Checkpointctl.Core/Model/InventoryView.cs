@@ -10,16 +10,22 @@ public sealed class InventoryView
     private static readonly string[] IdNames =
         ["vm", "files", "fs", "sighand", "pid", "net", "ipc", "uts", "mnt", "user", "cgroup", "time"];
 
+    /// <summary>The images the view reads.</summary>
     public static IReadOnlyList<MemberPattern> Images { get; } = [ArchiveLayout.Image("inventory.img"), ArchiveLayout.Image("pagemap-*.img")];
 
+    /// <summary>The image version (<c>img_version</c>).</summary>
     public uint? ImageVersion { get; init; }
+    /// <summary>fdinfo images are per file table (<c>fdinfo_per_id</c>).</summary>
     public bool? FdinfoPerId { get; init; }
+    /// <summary>Namespace images are per ID (<c>ns_per_id</c>).</summary>
     public bool? NsPerId { get; init; }
 
     /// <summary>CRIU's own IDs (<c>root_ids</c>), in field order; those not recorded are left out.</summary>
     public IReadOnlyList<(string Kind, uint Id)> RootIds { get; init; } = [];
 
+    /// <summary>The root cgroup set (<c>root_cg_set</c>).</summary>
     public uint? RootCgSet { get; init; }
+    /// <summary>The LSM (<c>lsmtype</c>).</summary>
     public string? Lsm { get; init; }
 
     /// <summary>Host uptime at the dump in µs (recorded with <c>--track-mem</c> and pre-dumps).</summary>
@@ -28,6 +34,7 @@ public sealed class InventoryView
     /// <summary><c>splice</c> or <c>read</c> (or the number) for a pre-dump.</summary>
     public string? PreDumpMode { get; init; }
 
+    /// <summary>TCP connections were closed at dump (<c>tcp_close</c>).</summary>
     public bool? TcpClose { get; init; }
 
     /// <summary><c>iptables</c> (also when not recorded), <c>nftables</c>, <c>skip</c>.</summary>
@@ -36,7 +43,9 @@ public sealed class InventoryView
     /// <summary>Plugins active at the dump; null when the inventory has no plugin list (CRIU &lt; 4.1).</summary>
     public IReadOnlyList<string>? Plugins { get; init; }
 
+    /// <summary>The dump's run ID.</summary>
     public string? RunId { get; init; }
+    /// <summary>uprobes were allowed (<c>allow_uprobes</c>).</summary>
     public bool? AllowUprobes { get; init; }
 
     /// <summary>The CRIU version, from <c>dump.log</c> or the checkpoint's annotations; null when neither records it.</summary>
@@ -48,6 +57,7 @@ public sealed class InventoryView
     /// <summary>Pages of the processes' pagemaps left for lazy restore, and kept in a parent checkpoint.</summary>
     public ulong LazyPages { get; init; }
 
+    /// <summary>See <see cref="LazyPages"/>.</summary>
     public ulong ParentPages { get; init; }
 
     /// <summary>The <c>parent</c> link of an incremental checkpoint and its target (<c>checkpoint/parent -&gt; ../pre-checkpoint</c>), if any.</summary>
@@ -68,6 +78,7 @@ public sealed class InventoryView
         return null;
     }
 
+    /// <summary>The view of an image set's inventory, with the CRIU version from <paramref name="log"/> or <paramref name="annotatedVersion"/>.</summary>
     public static InventoryView Read(CriuImages images, DumpLog? log, string? annotatedVersion)
     {
         var inv = images.Inventory();

@@ -9,9 +9,53 @@ namespace Checkpointctl.Core.Model;
 public static class MemoryMap
 {
     // vma_entry.status bits (criu/include/image.h).
-    public const uint Regular = 0x1, Stack = 0x2, Vsyscall = 0x4, Vdso = 0x8, Heap = 0x20, FilePrivate = 0x40, FileShared = 0x80,
-        AnonShared = 0x100, AnonPrivate = 0x200, Sysvipc = 0x400, Socket = 0x800, Vvar = 0x1000, Aioring = 0x2000, Memfd = 0x4000,
-        Shstk = 0x8000, Guard = 0x10000;
+    /// <summary>VMA_AREA_REGULAR: a mapping CRIU dumps and restores.</summary>
+    public const uint Regular = 0x1;
+
+    /// <summary>VMA_AREA_STACK: the main thread's stack.</summary>
+    public const uint Stack = 0x2;
+
+    /// <summary>VMA_AREA_VSYSCALL: <c>[vsyscall]</c>.</summary>
+    public const uint Vsyscall = 0x4;
+
+    /// <summary>VMA_AREA_VDSO: <c>[vdso]</c>.</summary>
+    public const uint Vdso = 0x8;
+
+    /// <summary>VMA_AREA_HEAP: <c>[heap]</c>.</summary>
+    public const uint Heap = 0x20;
+
+    /// <summary>VMA_FILE_PRIVATE: a private file mapping.</summary>
+    public const uint FilePrivate = 0x40;
+
+    /// <summary>VMA_FILE_SHARED: a shared file mapping.</summary>
+    public const uint FileShared = 0x80;
+
+    /// <summary>VMA_ANON_SHARED: shared anonymous memory.</summary>
+    public const uint AnonShared = 0x100;
+
+    /// <summary>VMA_ANON_PRIVATE: private anonymous memory.</summary>
+    public const uint AnonPrivate = 0x200;
+
+    /// <summary>VMA_AREA_SYSVIPC: a SysV shared memory segment.</summary>
+    public const uint Sysvipc = 0x400;
+
+    /// <summary>VMA_AREA_SOCKET: a packet socket's ring.</summary>
+    public const uint Socket = 0x800;
+
+    /// <summary>VMA_AREA_VVAR: <c>[vvar]</c>.</summary>
+    public const uint Vvar = 0x1000;
+
+    /// <summary>VMA_AREA_AIORING: an AIO ring.</summary>
+    public const uint Aioring = 0x2000;
+
+    /// <summary>VMA_AREA_MEMFD: a memfd mapping.</summary>
+    public const uint Memfd = 0x4000;
+
+    /// <summary>VMA_AREA_SHSTK: a shadow stack.</summary>
+    public const uint Shstk = 0x8000;
+
+    /// <summary>VMA_AREA_GUARD: a guard range CRIU records.</summary>
+    public const uint Guard = 0x10000;
 
     /// <summary>The images the memory map reads: memory maps, pagemaps (own and shared objects), and what names mappings.</summary>
     public static IReadOnlyList<MemberPattern> Images { get; } =
@@ -20,6 +64,7 @@ public static class MemoryMap
         ArchiveLayout.Image("mountpoints-*.img"), ArchiveLayout.Image("ipcns-shm-*.img"),
     ];
 
+    /// <summary>The memory map of a process with images (alive or stopped).</summary>
     public static ProcessMemoryMap Of(CriuImages images, ProcessNode node)
     {
         var mm = images.Mm(node.Pid);

@@ -9,14 +9,29 @@ namespace Checkpointctl.Core.Model;
 /// </summary>
 public sealed class MemoryMapping
 {
-    public const uint ProtRead = 1, ProtWrite = 2, ProtExec = 4;
+    /// <summary>PROT_READ.</summary>
+    public const uint ProtRead = 1;
+
+    /// <summary>PROT_WRITE.</summary>
+    public const uint ProtWrite = 2;
+
+    /// <summary>PROT_EXEC.</summary>
+    public const uint ProtExec = 4;
+
+    /// <summary>MAP_SHARED.</summary>
     public const uint MapShared = 1;
 
+    /// <summary>The first address.</summary>
     public required ulong Start { get; init; }
+    /// <summary>The address after the last.</summary>
     public required ulong End { get; init; }
+    /// <summary>PROT_* bits.</summary>
     public required uint Prot { get; init; }
+    /// <summary>MAP_* flags.</summary>
     public required uint Flags { get; init; }
+    /// <summary>CRIU's VMA status bits (see <see cref="MemoryMap"/>).</summary>
     public required uint Status { get; init; }
+    /// <summary>madvise bits.</summary>
     public ulong Madvise { get; init; }
 
     /// <summary>The file offset in bytes (file-backed and shared-object mappings), else 0.</summary>
@@ -49,6 +64,7 @@ public sealed class MemoryMapping
     /// <summary>Where the page counts come from: the process's pagemap, or a shared object's <c>pagemap-shmem-N.img</c>.</summary>
     public string PagesImage { get; init; } = "";
 
+    /// <summary>The mapping is MAP_SHARED.</summary>
     public bool IsShared => (Flags & MapShared) != 0;
 
     /// <summary><c>r-xp</c>: the permissions and private/shared column of <c>/proc/PID/maps</c>.</summary>

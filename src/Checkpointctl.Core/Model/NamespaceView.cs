@@ -27,6 +27,7 @@ public sealed class NamespaceView
         ArchiveLayout.Image("mountpoints-*.img"),
     ];
 
+    /// <summary>The processes with their namespaces, in PID order.</summary>
     public required IReadOnlyList<ProcessNamespaces> Processes { get; init; }
 
     /// <summary>Every namespace the processes are in, by kind (in the order of <see cref="ProcessNamespaces"/>) then ID.</summary>

@@ -7,6 +7,8 @@ namespace Checkpointctl.Core.Model;
 /// <param name="FdLabel">Upstream's label: <c>REG 0</c>, <c>cwd</c>, <c>root</c>.</param>
 /// <param name="Path">The path (or upstream's description of a non-file fd), never with a suffix.</param>
 /// <param name="Deleted">The file was deleted while open (CRIU dumped it with a ghost or link remap).</param>
+/// <param name="Fd">The fd number, or null for cwd and root.</param>
+/// <param name="FileId">The file's ID in <c>files.img</c>.</param>
 public sealed record OpenFile(int? Fd, string Type, string FdLabel, string Path, uint FileId, bool Deleted = false)
 {
     /// <summary>The path as trees show it: a deleted file gets <c> (deleted)</c>, as its /proc link does.</summary>

@@ -12,6 +12,7 @@ namespace Checkpointctl.Core.Model;
 /// </summary>
 public sealed class ParentChain : IDisposable
 {
+    /// <summary>Deepest chain of parent image sets read.</summary>
     public const int MaxDepth = 32;
     private const string ParentLink = "parent";
 
@@ -68,6 +69,7 @@ public sealed class ParentChain : IDisposable
         return new CriuImages(source, this, prefix, child);
     }
 
+    /// <summary>Closes the parents opened.</summary>
     public void Dispose()
     {
         foreach (var source in _opened)

@@ -3,11 +3,17 @@ namespace Checkpointctl.Core.Model;
 /// <summary>A process with its threads (<c>inspect --threads</c>).</summary>
 public sealed class ProcessThreads
 {
+    /// <summary>The process ID.</summary>
     public required uint Pid { get; init; }
+    /// <summary>The parent's PID.</summary>
     public required uint Ppid { get; init; }
+    /// <summary>The process group ID.</summary>
     public required uint Pgid { get; init; }
+    /// <summary>The session ID.</summary>
     public required uint Sid { get; init; }
+    /// <summary>The command name.</summary>
     public required string Command { get; init; }
+    /// <summary>The task state.</summary>
     public required TaskState State { get; init; }
 
     /// <summary>The exit code of a dead task (how CRIU stores a zombie), else null.</summary>

@@ -5,23 +5,36 @@ namespace Checkpointctl.Core.Model;
 /// <summary>Linux task states as CRIU records them in <c>core.tc.task_state</c>.</summary>
 public enum TaskState
 {
+    /// <summary>Not a state CRIU records.</summary>
     Unknown = 0,
+    /// <summary>Running or sleeping.</summary>
     Alive = 1,
+    /// <summary>Dead.</summary>
     Dead = 2,
+    /// <summary>Stopped.</summary>
     Stopped = 3,
+    /// <summary>A zombie.</summary>
     Zombie = 6,
 }
 
 /// <summary>A process of the checkpoint with its children sorted by PID.</summary>
 public sealed class ProcessNode
 {
+    /// <summary>The process ID.</summary>
     public required uint Pid { get; init; }
+    /// <summary>The parent's PID; 0 for the root.</summary>
     public required uint Ppid { get; init; }
+    /// <summary>The process group ID.</summary>
     public uint Pgid { get; init; }
+    /// <summary>The session ID.</summary>
     public uint Sid { get; init; }
+    /// <summary>The thread IDs.</summary>
     public IReadOnlyList<uint> Threads { get; init; } = [];
+    /// <summary>The command name.</summary>
     public required string Comm { get; init; }
+    /// <summary>The task state.</summary>
     public required TaskState State { get; init; }
+    /// <summary>The children, in PID order.</summary>
     public List<ProcessNode> Children { get; } = [];
 
     /// <summary>Alive and stopped tasks have memory, files and children images; dead and zombie ones only a core.</summary>
@@ -41,6 +54,7 @@ public sealed class ProcessNode
         }
     }
 
+    /// <summary>The process <paramref name="pid"/> in this subtree, or null.</summary>
     public ProcessNode? Find(uint pid) => DepthFirst().FirstOrDefault(n => n.Pid == pid);
 }
 
@@ -108,6 +122,7 @@ public static class ProcessTree
         _ => "Unknown",
     };
 
+    /// <summary>The state of CRIU's <c>task_state</c> value.</summary>
     public static TaskState ToState(uint value) => value switch
     {
         1 => TaskState.Alive,

@@ -18,6 +18,7 @@ public sealed class RegisterSet
     /// <summary><c>x86_64</c>, <c>i386</c> (a 32-bit task on x86_64) or <c>aarch64</c>.</summary>
     public required string Architecture { get; init; }
 
+    /// <summary>The general-purpose registers.</summary>
     public required IReadOnlyList<RegisterValue> General { get; init; }
 
     /// <summary>The syscall number the thread was stopped in (x86 <c>orig_ax</c> ≥ 0), else null.</summary>
@@ -26,8 +27,10 @@ public sealed class RegisterSet
     /// <summary>The saved registers were rewritten for a syscall restart (<c>ax == orig_ax</c>, <c>ip</c> at the syscall instruction).</summary>
     public bool RestartAdjusted { get; init; }
 
+    /// <summary>The FPU control and status registers.</summary>
     public IReadOnlyList<RegisterValue> Fpu { get; init; } = [];
 
+    /// <summary>The vector registers (XMM/YMM/ZMM, V0–V31).</summary>
     public IReadOnlyList<RegisterValue> Vector { get; init; } = [];
 
     /// <summary>The registers of a thread's core image, or null when it holds none of a known architecture.</summary>

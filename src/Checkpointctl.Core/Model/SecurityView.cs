@@ -6,6 +6,7 @@ namespace Checkpointctl.Core.Model;
 /// <summary>Builds <see cref="ProcessSecurity"/> from a process's thread cores, <c>seccomp.img</c> and <c>inventory.img</c>.</summary>
 public static class SecurityView
 {
+    /// <summary>The images the view reads (no memory).</summary>
     public static IReadOnlyList<MemberPattern> Images { get; } =
         [.. CriuImages.ProcessTreeImages, ArchiveLayout.Image("seccomp.img"), ArchiveLayout.Image("inventory.img")];
 

@@ -9,6 +9,16 @@ namespace Checkpointctl.Core.Model;
 /// <param name="Address">UNIX socket name (abstract as <c>@name</c>, no NUL bytes).</param>
 /// <param name="SendQueue">Bytes queued for sending (TCP outq), 0 when none or unknown.</param>
 /// <param name="RecvQueue">Bytes queued for reading (TCP inq, UNIX receive queue).</param>
+/// <param name="Fd">The fd number.</param>
+/// <param name="Kind">The socket family.</param>
+/// <param name="State">The state (<c>ESTABLISHED</c>, <c>LISTEN</c> …).</param>
+/// <param name="Source">The local address.</param>
+/// <param name="SourcePort">The local port.</param>
+/// <param name="Destination">The peer's address.</param>
+/// <param name="DestinationPort">The peer's port.</param>
+/// <param name="IsIPv6">An IPv6 socket.</param>
+/// <param name="SendBuffer">The send buffer size.</param>
+/// <param name="RecvBuffer">The receive buffer size.</param>
 public sealed record SocketInfo(
     int Fd,
     SocketKind Kind,
@@ -33,11 +43,16 @@ public sealed record SocketInfo(
     public uint Peer { get; init; }
 }
 
+/// <summary>A socket family.</summary>
 public enum SocketKind
 {
+    /// <summary>IPv4 or IPv6.</summary>
     Inet,
+    /// <summary>UNIX.</summary>
     Unix,
+    /// <summary>Packet.</summary>
     Packet,
+    /// <summary>Netlink.</summary>
     Netlink,
 }
 
@@ -130,6 +145,7 @@ public static class Sockets
         return new IPAddress(bytes).ToString();
     }
 
+    /// <summary>The IP protocol's name.</summary>
     public static string IpProtocolName(uint proto) => proto switch
     {
         0 => "IP",
@@ -143,6 +159,7 @@ public static class Sockets
         _ => $"IPPROTO({proto})",
     };
 
+    /// <summary>The TCP state's name.</summary>
     public static string TcpStateName(uint state) => state switch
     {
         1 => "ESTABLISHED",
@@ -160,6 +177,7 @@ public static class Sockets
         _ => $"UNKNOWN({state})",
     };
 
+    /// <summary>The socket type's name.</summary>
     public static string SocketTypeName(uint type) => type switch
     {
         1 => "STREAM",
@@ -172,6 +190,7 @@ public static class Sockets
         _ => $"TYPE({type})",
     };
 
+    /// <summary>The netlink protocol's name.</summary>
     public static string NetlinkProtocolName(uint protocol) => protocol switch
     {
         0 => "NETLINK_ROUTE",

@@ -3,6 +3,7 @@ namespace Checkpointctl.Core.Model;
 /// <summary>One thread of a process as its core image records it (forensics.md §2.1).</summary>
 public sealed class ThreadDetails
 {
+    /// <summary>The thread ID.</summary>
     public required uint Tid { get; init; }
 
     /// <summary><c>thread_core.comm</c>, or the process's <c>tc.comm</c> for images before CRIU 3.11.</summary>
@@ -20,6 +21,7 @@ public sealed class ThreadDetails
     /// <summary>The real-time priority (recorded for FIFO and RR only).</summary>
     public uint? SchedPriority { get; init; }
 
+    /// <summary>The nice value; null when not recorded.</summary>
     public int? Nice { get; init; }
 
     /// <summary><c>disabled</c>, <c>strict</c> or <c>filter</c>.</summary>

@@ -10,6 +10,7 @@ public static class ThreadView
     public static IReadOnlyList<MemberPattern> Images { get; } =
         [.. CriuImages.ProcessTreeImages, ArchiveLayout.Image("seccomp.img")];
 
+    /// <summary>The threads of a process, with their registers when <paramref name="registers"/>.</summary>
     public static ProcessThreads Of(CriuImages images, ProcessNode node, bool registers)
     {
         var leader = images.Core(node.Pid);
@@ -55,6 +56,7 @@ public static class ThreadView
         };
     }
 
+    /// <summary>The seccomp mode's name.</summary>
     public static string ModeName(SeccompMode mode) => mode switch
     {
         SeccompMode.Disabled => "disabled",

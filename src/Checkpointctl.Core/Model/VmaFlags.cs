@@ -24,10 +24,13 @@ public static class VmaFlags
         (1UL << 15, "NOHUGEPAGE"), (1UL << 16, "DONTDUMP"), (1UL << 18, "WIPEONFORK"),
     ];
 
+    /// <summary>The names of CRIU's VMA status bits.</summary>
     public static IReadOnlyList<string> Status(uint status) => Names(status, StatusBits);
 
+    /// <summary>The names of MAP_* flags.</summary>
     public static IReadOnlyList<string> MapFlags(uint flags) => Names(flags, MapBits);
 
+    /// <summary>The names of madvise bits.</summary>
     public static IReadOnlyList<string> Madvise(ulong madv) => Names(madv, MadviseBits);
 
     // The names of the known bits in table order, then the unknown rest as one hex word.

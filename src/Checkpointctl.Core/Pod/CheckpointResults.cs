@@ -3,6 +3,7 @@ namespace Checkpointctl.Core.Pod;
 /// <summary>What a command computed for one input: for the checkpoint itself, or for each selected container of a pod.</summary>
 /// <param name="Path">The input as given by the user.</param>
 /// <param name="Pod">The pod, or null for a container checkpoint (then <paramref name="Items"/> has one entry).</param>
+/// <param name="Items">The results, one per container.</param>
 public sealed record CheckpointResults<T>(string Path, PodCheckpoint? Pod, IReadOnlyList<ContainerResult<T>> Items)
 {
     /// <summary>

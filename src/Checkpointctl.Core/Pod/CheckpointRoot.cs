@@ -8,6 +8,7 @@ namespace Checkpointctl.Core.Pod;
 /// Where its members are in the pass that read them (<c>0f3c…-k8s_counter_…/</c> in a pod archive, else empty): what
 /// consumers of that pass saw in front of the names.
 /// </param>
+/// <param name="Container">The pod's container, or null for a container checkpoint.</param>
 /// <param name="ImageSet">
 /// The directory of its CRIU images: <c>checkpoint/</c>, or <c>pre-checkpoint/</c> for a Podman pre-checkpoint export
 /// (memory only) read by a command that accepts one.

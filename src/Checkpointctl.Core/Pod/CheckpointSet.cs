@@ -89,6 +89,7 @@ public sealed class CheckpointSet : IDisposable
             $"pod checkpoint {Pod!.Path} has {Roots.Count} containers ({string.Join(", ", Roots.Select(r => r.Container!.Name))}); select one with --container");
     }
 
+    /// <summary>Closes every archive opened.</summary>
     public void Dispose()
     {
         foreach (var pages in _owned)

@@ -6,13 +6,17 @@ public sealed class PodCheckpoint
     /// <summary>The path as given by the user.</summary>
     public required string Path { get; init; }
 
+    /// <summary>Generation 1 (<c>pod.options</c>) or 2 (a manifest).</summary>
     public required PodGeneration Generation { get; init; }
 
     /// <summary>The <c>version</c> of <c>pod.options</c> (generation 1) or of the manifest (generation 2).</summary>
     public required int FormatVersion { get; init; }
 
+    /// <summary>The pod's name.</summary>
     public string Name { get; init; } = "";
+    /// <summary>The pod's namespace.</summary>
     public string Namespace { get; init; } = "";
+    /// <summary>The pod's UID.</summary>
     public string Uid { get; init; } = "";
 
     /// <summary>The pod sandbox's ID (annotation <c>org.criu.checkpoint.pod.id</c>, or the manifest's <c>sandboxId</c>).</summary>
@@ -24,6 +28,7 @@ public sealed class PodCheckpoint
     /// <summary>The <c>org.criu.checkpoint.*</c> annotations of <c>pod.options</c>, by ordinal key.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Annotations { get; init; } = [];
 
+    /// <summary>The containers in the pod's order.</summary>
     public required IReadOnlyList<PodContainer> Containers { get; init; }
 
     /// <summary>

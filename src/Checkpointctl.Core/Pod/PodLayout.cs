@@ -32,8 +32,12 @@ public static class PodLayout
 
     /// <summary>The pod annotations of generation 1 (<c>org.criu.checkpoint.*</c>).</summary>
     public const string EngineAnnotation = "org.criu.checkpoint.engine.name";
+    /// <summary>The pod's name.</summary>
     public const string PodNameAnnotation = "org.criu.checkpoint.pod.name";
+    /// <summary>The pod's namespace.</summary>
     public const string PodNamespaceAnnotation = "org.criu.checkpoint.pod.namespace";
+    /// <summary>The pod's UID.</summary>
     public const string PodUidAnnotation = "org.criu.checkpoint.pod.uid";
+    /// <summary>The pod sandbox's ID.</summary>
     public const string PodIdAnnotation = "org.criu.checkpoint.pod.id";
 }

@@ -38,6 +38,9 @@ internal sealed class CoreLayout
 
     /// <param name="image">The mm image the mappings come from (named in errors).</param>
     /// <param name="rootfs">The container's files, or null when the user gave none.</param>
+    /// <param name="vmas">The process's mappings.</param>
+    /// <param name="pagemap">The process's pagemap.</param>
+    /// <param name="resolver">Names and files of the mappings.</param>
     public static CoreLayout Build(string image, IReadOnlyList<VmaEntry> vmas, Pagemap pagemap, MappingResolver resolver, RootFileSystem? rootfs)
     {
         var pageSize = pagemap.PageSize;

@@ -17,6 +17,10 @@ internal static class CoreNotes
 
     /// <param name="threads">Every thread, the leader (TID = PID) first.</param>
     /// <param name="arguments">The first bytes of the argument area (at most 79).</param>
+    /// <param name="arch">The images' architecture.</param>
+    /// <param name="process">The process's pstree entry.</param>
+    /// <param name="mm">The process's memory description.</param>
+    /// <param name="layout">The core's segments.</param>
     public static byte[] Build(CoreArch arch, PstreeEntry process, IReadOnlyList<(uint Tid, CoreEntry Core)> threads, MmEntry mm,
                                CoreLayout layout, ReadOnlySpan<byte> arguments)
     {

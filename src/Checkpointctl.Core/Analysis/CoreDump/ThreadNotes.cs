@@ -26,6 +26,11 @@ internal static class ThreadNotes
 
     /// <param name="ids">pid (TID), ppid, pgrp, sid as the kernel writes them into PRSTATUS.</param>
     /// <param name="sighold">The thread's blocked signals.</param>
+    /// <param name="notes">Where the notes go.</param>
+    /// <param name="arch">The images' architecture.</param>
+    /// <param name="tid">The thread.</param>
+    /// <param name="core">The thread's core.</param>
+    /// <param name="sigpend">Pending signals.</param>
     public static void Write(NoteWriter notes, CoreArch arch, uint tid, CoreEntry core, (uint Ppid, uint Pgid, uint Sid) ids, ulong sigpend, ulong sighold)
     {
         var image = $"core-{tid}.img";

@@ -17,10 +17,13 @@ public ref struct GoMatchEnumerator
         _previousEnd = previousEnd;
     }
 
+    /// <summary>The current match.</summary>
     public GoMatch Current { get; private set; }
 
+    /// <summary>This enumerator, so that <c>foreach</c> works on it.</summary>
     public readonly GoMatchEnumerator GetEnumerator() => this;
 
+    /// <summary>Finds the next match; false when there is none.</summary>
     public bool MoveNext()
     {
         if (_pos > _text.Length)

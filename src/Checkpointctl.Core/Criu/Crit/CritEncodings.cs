@@ -4,7 +4,7 @@ using System.Text;
 namespace Checkpointctl.Core.Criu.Crit;
 
 /// <summary>Python's <c>base64.encodebytes</c>, <c>quopri.encodestring</c> and <c>ipaddress</c> text, as crit uses them.</summary>
-public static class CritEncodings
+internal static class CritEncodings
 {
     /// <summary>MIME base64: lines of 76 characters, each ending in a newline (the last too); empty input gives "".</summary>
     public static string Base64Lines(ReadOnlySpan<byte> data)

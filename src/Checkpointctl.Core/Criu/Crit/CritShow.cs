@@ -99,6 +99,7 @@ public static class CritShow
     /// <exception cref="InvalidCheckpointException">Not a CRIU protobuf image crit can show, or a malformed one (crit's words where it has them).</exception>
     public static string Render(string name, ReadOnlyMemory<byte> image) => Decode(name, image).ToJson() + "\n";
 
+    /// <summary>The image as crit builds it before writing JSON.</summary>
     public static PyDict Decode(string name, ReadOnlyMemory<byte> image)
     {
         var span = image.Span;

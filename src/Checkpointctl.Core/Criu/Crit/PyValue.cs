@@ -10,8 +10,11 @@ namespace Checkpointctl.Core.Criu.Crit;
 /// </summary>
 public abstract class PyValue
 {
+    /// <summary>A Python str.</summary>
     public static PyValue Of(string s) => new PyString(s);
+    /// <summary>A Python int.</summary>
     public static PyValue Of(BigInteger n) => new PyInt(n);
+    /// <summary>A Python bool.</summary>
     public static PyValue Of(bool b) => new PyBool(b);
 
     /// <summary>Python's <c>json.dump(value, f, indent=4)</c> text, without the trailing newline.</summary>
@@ -30,8 +33,10 @@ public abstract class PyValue
 /// <summary>A Python dict: keys in insertion order.</summary>
 public sealed class PyDict : PyValue
 {
+    /// <summary>The entries in insertion order.</summary>
     public List<KeyValuePair<string, PyValue>> Items { get; } = [];
 
+    /// <summary>Adds an entry at the end.</summary>
     public void Add(string key, PyValue value) => Items.Add(new(key, value));
 
     internal override void Write(StringBuilder text, int depth)
@@ -59,6 +64,7 @@ public sealed class PyDict : PyValue
 /// <summary>A Python list.</summary>
 public sealed class PyList : PyValue
 {
+    /// <summary>The elements in order.</summary>
     public List<PyValue> Items { get; } = [];
 
     internal override void Write(StringBuilder text, int depth)
