@@ -17,3 +17,40 @@ build_tools() {
   dotnet publish src/Checkpointctl -c Release -r linux-x64 --artifacts-path "$out/artifacts" -o "$out/bin" -v:q -nologo | grep -v '^$' || true
   [[ -x $gen && -x $ctl ]] || { echo "build failed" >&2; exit 1; }
 }
+
+# timed_run CMD...: one run, stdout dropped: "microseconds peak-RSS-KiB" (wall clock from date, RSS from GNU time).
+# A script's before_run function, if it defines one, runs first, untimed. A failing command aborts the script.
+timed_run() {
+  local t0 t1 rss
+  if declare -F before_run >/dev/null; then before_run; fi
+  t0=$(date +%s%N)
+  rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
+  t1=$(date +%s%N)
+  echo "$(( (t1 - t0) / 1000 )) $rss"
+}
+
+# summary SAMPLE...: of "µs rss" samples, the median time and the largest RSS.
+summary() {
+  local us rss
+  us=$(printf '%s\n' "$@" | cut -d' ' -f1 | sort -n | sed -n "$(( ($# + 1) / 2 ))p")
+  rss=$(printf '%s\n' "$@" | cut -d' ' -f2 | sort -n | tail -n 1)
+  echo "$us $rss"
+}
+
+# measure_pair OURS [REF]: $runs runs of each command string (split on spaces; paths have none), alternating (ours,
+# reference, ours, ...) so that a change in load on a shared machine hits both alike. Prints "ours-median-µs
+# ours-max-RSS-KiB ref-median-µs ref-max-RSS-KiB", the reference as "- -" when there is none.
+measure_pair() {
+  local i
+  local -a ours=() ref=()
+  for ((i = 0; i < runs; i++)); do
+    # shellcheck disable=SC2086
+    ours+=("$(timed_run $1)")
+    # shellcheck disable=SC2086
+    if [[ -n ${2:-} ]]; then ref+=("$(timed_run $2)"); fi
+  done
+  if ((${#ref[@]})); then echo "$(summary "${ours[@]}") $(summary "${ref[@]}")"; else echo "$(summary "${ours[@]}") - -"; fi
+}
+
+secs() { awk -v u="$1" 'BEGIN { printf "%.3f", u / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -25,34 +25,14 @@ if [[ ! -f $data/big.tar.zst || ! -f $data/mapped-run ]]; then
 fi
 ls -l "$data"/big.tar*
 
-# One timed run: "microseconds peak-RSS-KiB".
-once() {
-  local t0 t1 rss
-  rm -rf "$cores" && mkdir -p "$cores"
-  t0=$(date +%s%N)
-  rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
-  t1=$(date +%s%N)
-  echo "$(( (t1 - t0) / 1000 )) $rss"
-}
-
-median() { sort -n | sed -n "$(( (runs + 1) / 2 ))p"; }
+before_run() { rm -rf "$cores" && mkdir -p "$cores"; }
 
 declare -a rows=()
-row() { # label ours reference: runs alternate (ours, reference, ours, ...) so that a change in load hits both alike
-  local label=$1 i
-  local -a ours=() ref=()
-  for ((i = 0; i < runs; i++)); do
-    # shellcheck disable=SC2086
-    ours+=("$(once $2)")
-    # shellcheck disable=SC2086
-    ref+=("$(once $3)")
-  done
-  read -r o_us o_rss <<<"$(printf '%s\n' "${ours[@]}" | median)"
-  read -r r_us r_rss <<<"$(printf '%s\n' "${ref[@]}" | median)"
-  rows+=("$(printf '%-30s %8.3f %8d %8.3f %8d %7.2f' "$label" \
-    "$(awk -v u="$o_us" 'BEGIN { print u / 1e6 }')" "$((o_rss / 1024))" \
-    "$(awk -v u="$r_us" 'BEGIN { print u / 1e6 }')" "$((r_rss / 1024))" \
-    "$(awk -v a="$o_us" -v b="$r_us" 'BEGIN { print a / b }')")")
+row() { # label ours reference
+  local o_us o_rss r_us r_rss
+  read -r o_us o_rss r_us r_rss <<<"$(measure_pair "$2" "$3")"
+  rows+=("$(printf '%-30s %8s %8d %8s %8d %7s' "$1" "$(secs "$o_us")" "$((o_rss / 1024))" "$(secs "$r_us")" "$((r_rss / 1024))" \
+    "$(ratio "$o_us" "$r_us")")")
 }
 
 echo "== warm the page cache"

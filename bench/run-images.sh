@@ -25,31 +25,13 @@ for kind in tar tar.zst; do
 done
 ls -l "$data"/big.tar "$data"/big.tar.zst "$data"/image-*.oci.tar
 
-# row LABEL IMAGE-CMD PLAIN-CMD: the two commands alternate ($runs runs each, so load on this shared machine hits both
-# alike); median wall-clock and the largest peak RSS (GNU time %M) of each.
+# row LABEL IMAGE-CMD PLAIN-CMD: median wall clock and largest peak RSS of each (alternating runs, common.sh).
 declare -a rows=()
 row() {
-  local label=$1 i side cmd t0 t1 rss
-  local -a ti=() tp=() ri=() rp=()
-  for ((i = 0; i < runs; i++)); do
-    for side in image plain; do
-      [[ $side == image ]] && cmd=$2 || cmd=$3
-      t0=$(date +%s%N)
-      # shellcheck disable=SC2086
-      rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 $cmd >/dev/null; } 3>&1) || { echo "failed: $cmd" >&2; exit 1; }
-      t1=$(date +%s%N)
-      if [[ $side == image ]]; then ti+=($(( (t1 - t0) / 1000 ))); ri+=("$rss"); else tp+=($(( (t1 - t0) / 1000 ))); rp+=("$rss"); fi
-    done
-  done
-  local mi mp xi xp
-  mi=$(printf '%s\n' "${ti[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-  mp=$(printf '%s\n' "${tp[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-  xi=$(printf '%s\n' "${ri[@]}" | sort -n | tail -n 1)
-  xp=$(printf '%s\n' "${rp[@]}" | sort -n | tail -n 1)
-  rows+=("$(printf '%-34s %9.3f %8d %9.3f %8d %7.2f' "$label" \
-    "$(awk -v u="$mi" 'BEGIN { print u / 1e6 }')" "$((xi / 1024))" \
-    "$(awk -v u="$mp" 'BEGIN { print u / 1e6 }')" "$((xp / 1024))" \
-    "$(awk -v a="$mi" -v b="$mp" 'BEGIN { print a / b }')")")
+  local i_us i_rss p_us p_rss
+  read -r i_us i_rss p_us p_rss <<<"$(measure_pair "$2" "$3")"
+  rows+=("$(printf '%-34s %9s %8d %9s %8d %7s' "$1" "$(secs "$i_us")" "$((i_rss / 1024))" "$(secs "$p_us")" "$((p_rss / 1024))" \
+    "$(ratio "$i_us" "$p_us")")")
 }
 
 echo "== warm the page cache"

@@ -23,31 +23,14 @@ if [[ ! -f $data/pages.raw.lz4 ]]; then
 fi
 du -sh "$data"/flat "$data"/lz4-page "$data"/lz4-region "$data"/chain/dump1 "$data"/chain/dump2 "$data"/pages.raw.lz4
 
-# measure CMD...: median wall-clock (µs) of $runs runs and that run's peak RSS (KiB).
-measure() {
-  local i t0 t1 rss
-  local -a samples=()
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s%N)
-    rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
-    t1=$(date +%s%N)
-    samples+=("$(( (t1 - t0) / 1000 )) $rss")
-  done
-  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
-
 bytes=$((mib * 1024 * 1024))
+gbps() { awk -v u="$1" -v b="$bytes" 'BEGIN { printf "%.2f", b / u / 1e3 }'; }
 declare -a rows=()
-row() { # label ours reference
-  local label=$1 o r
-  # shellcheck disable=SC2086
-  read -r o_us o_rss <<<"$(measure $2)"
-  # shellcheck disable=SC2086
-  read -r r_us r_rss <<<"$(measure $3)"
-  rows+=("$(printf '%-34s %8.3f %8.2f %8d %8.3f %8.2f %7.2f' "$label" \
-    "$(awk -v u="$o_us" 'BEGIN { print u / 1e6 }')" "$(awk -v u="$o_us" -v b="$bytes" 'BEGIN { print b / u / 1e3 }')" "$((o_rss / 1024))" \
-    "$(awk -v u="$r_us" 'BEGIN { print u / 1e6 }')" "$(awk -v u="$r_us" -v b="$bytes" 'BEGIN { print b / u / 1e3 }')" \
-    "$(awk -v a="$o_us" -v b="$r_us" 'BEGIN { print a / b }')")")
+row() { # label ours reference: median wall clock, GB/s of pages and largest peak RSS (alternating runs, common.sh)
+  local o_us o_rss r_us r_rss
+  read -r o_us o_rss r_us r_rss <<<"$(measure_pair "$2" "$3")"
+  rows+=("$(printf '%-34s %8s %8s %8d %8s %8s %7s' "$1" "$(secs "$o_us")" "$(gbps "$o_us")" "$((o_rss / 1024))" \
+    "$(secs "$r_us")" "$(gbps "$r_us")" "$(ratio "$o_us" "$r_us")")")
 }
 
 echo "== warm the page cache"

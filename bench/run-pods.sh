@@ -28,30 +28,12 @@ if [[ ! -f $data/pod.tar.zst ]]; then
 fi
 ls -l "$data" "$data/pod-gen2"
 
-# measure CMD...: median wall-clock (µs) of $runs runs and that run's peak RSS (KiB).
-measure() {
-  local i t0 t1 rss
-  local -a samples=()
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s%N)
-    rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
-    t1=$(date +%s%N)
-    samples+=("$(( (t1 - t0) / 1000 )) $rss")
-  done
-  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
-
 declare -a rows=()
-row() { # label pod-command plain-command
-  local label=$1 p_us p_rss q_us q_rss
-  # shellcheck disable=SC2086
-  read -r p_us p_rss <<<"$(measure $2)"
-  # shellcheck disable=SC2086
-  read -r q_us q_rss <<<"$(measure $3)"
-  rows+=("$(printf '%-40s %9.3f %8d %9.3f %8d %7.2f' "$label" \
-    "$(awk -v u="$p_us" 'BEGIN { print u / 1e6 }')" "$((p_rss / 1024))" \
-    "$(awk -v u="$q_us" 'BEGIN { print u / 1e6 }')" "$((q_rss / 1024))" \
-    "$(awk -v a="$p_us" -v b="$q_us" 'BEGIN { print a / b }')")")
+row() { # label pod-command plain-command: median wall clock and largest peak RSS (alternating runs, common.sh)
+  local p_us p_rss q_us q_rss
+  read -r p_us p_rss q_us q_rss <<<"$(measure_pair "$2" "$3")"
+  rows+=("$(printf '%-40s %9s %8d %9s %8d %7s' "$1" "$(secs "$p_us")" "$((p_rss / 1024))" "$(secs "$q_us")" "$((q_rss / 1024))" \
+    "$(ratio "$p_us" "$q_us")")")
 }
 
 echo "== warm the page cache"

@@ -59,39 +59,16 @@ if [[ ! -f $data/bomb.tar.gz || ! -f $data/bomb.tar.zst || ! -f $data/bomb.tar.x
 fi
 ls -l "$data"
 
-# measure CMD...: median wall-clock of $runs runs (µs, from date +%s%N) and that run's peak RSS (KiB, GNU time %M).
-# Medians, not minimums: on this shared machine single runs of the reference tools vary by up to 50 %.
-# stdout of CMD goes to /dev/null; a failing command aborts the script.
-measure() {
-  local i t0 t1 rss
-  local -a samples=()
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s%N)
-    rss=$({ /usr/bin/time -f '%M' -o /dev/fd/3 "$@" >/dev/null; } 3>&1) || { echo "failed: $*" >&2; exit 1; }
-    t1=$(date +%s%N)
-    samples+=("$(( (t1 - t0) / 1000 )) $rss")
-  done
-  printf '%s\n' "${samples[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
-}
-
 declare -a rows=()
-row() { # label ours-cmd-string reference-cmd-string  (strings split on spaces; paths have none)
-  local label=$1 res
-  # shellcheck disable=SC2086
-  res=$(measure $2)
-  read -r o_us o_rss <<<"$res"
-  if [[ -n ${3:-} ]]; then
-    # shellcheck disable=SC2086
-    res=$(measure $3)
-    read -r r_us r_rss <<<"$res"
-    ratio=$(awk -v a="$o_us" -v b="$r_us" 'BEGIN { printf "%.2f", a / b }')
+row() { # label ours-cmd-string [reference-cmd-string]: median wall clock and largest peak RSS (alternating runs, common.sh)
+  local o_us o_rss r_us r_rss
+  read -r o_us o_rss r_us r_rss <<<"$(measure_pair "$2" "${3:-}")"
+  if [[ $r_us == - ]]; then
+    rows+=("$(printf '%-32s %10s %9s %10s %9s %7s' "$1" "$(secs "$o_us")" "$((o_rss / 1024))" - - -)")
   else
-    r_us='' r_rss='' ratio='-'
+    rows+=("$(printf '%-32s %10s %9s %10s %9s %7s' "$1" "$(secs "$o_us")" "$((o_rss / 1024))" "$(secs "$r_us")" "$((r_rss / 1024))" \
+      "$(ratio "$o_us" "$r_us")")")
   fi
-  rows+=("$(printf '%-32s %10s %9s %10s %9s %7s' "$label" \
-    "$(awk -v u="$o_us" 'BEGIN { printf "%.3f", u / 1e6 }')" "$((o_rss / 1024))" \
-    "$( [[ -n $r_us ]] && awk -v u="$r_us" 'BEGIN { printf "%.3f", u / 1e6 }' || echo -)" \
-    "$( [[ -n $r_rss ]] && echo $((r_rss / 1024)) || echo -)" "$ratio")")
 }
 
 echo "== warm the page cache"
