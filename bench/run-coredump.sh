@@ -25,7 +25,8 @@ if [[ ! -f $data/big.tar.zst || ! -f $data/mapped-run ]]; then
 fi
 ls -l "$data"/big.tar*
 
-before_run() { rm -rf "$cores" && mkdir -p "$cores"; }
+# Unwritten pages of the previous run flushed first (untimed), so that writeback does not land in the next run.
+before_run() { rm -rf "$cores" && mkdir -p "$cores" && sync; }
 
 declare -a rows=()
 row() { # label ours reference

@@ -11,7 +11,8 @@ namespace Checkpointctl.Bench;
 /// run of N MiB of <see cref="PageContent"/> pages, stored as: <c>flat/</c> (raw), <c>lz4-page/</c> and
 /// <c>lz4-region/</c> (LZ4 blocks of 1 and 64 pages, laid out as CRIU does, checkpoint-shapes.md §1), and a two-level
 /// chain <c>chain/dump1</c> (all pages, raw) + <c>chain/dump2</c> (every third page, the rest PE_PARENT, with a
-/// <c>parent</c> link); plus <c>pages.raw</c>, the extra run alone, for <c>lz4</c> to compress as a reference.
+/// <c>parent</c> link: the worst case, a run per page) and <c>chain/dump2-runs</c> (every third run of 16 pages, as
+/// pages dirtied in clusters leave them, with the same parent); plus <c>pages.raw</c>, the extra run alone, for <c>lz4</c> to compress as a reference.
 /// Pages are written as they are produced.
 /// </summary>
 internal static class PagesGenerator
@@ -66,9 +67,13 @@ internal static class PagesGenerator
         Write(criuDir, Path.Combine(outDir, "lz4-region"), head, Runs(), 64, null);
         Write(criuDir, Path.Combine(outDir, "chain", "dump1"), head, Runs(), 0, null, memoryOnly: true);
         Write(criuDir, Path.Combine(outDir, "chain", "dump2"), head, Runs(), 0, address => address / Page % 3 == 0);
-        var link = Path.Combine(outDir, "chain", "dump2", "parent");
-        if (!File.Exists(link) && !Directory.Exists(link))
-            File.CreateSymbolicLink(link, "../dump1");
+        Write(criuDir, Path.Combine(outDir, "chain", "dump2-runs"), head, Runs(), 0, address => address / (16 * Page) % 3 == 0);
+        foreach (var child in new[] { "dump2", "dump2-runs" })
+        {
+            var link = Path.Combine(outDir, "chain", child, "parent");
+            if (!File.Exists(link) && !Directory.Exists(link))
+                File.CreateSymbolicLink(link, "../dump1");
+        }
         using (var raw = File.Create(Path.Combine(outDir, "pages.raw")))
         {
             var page = new byte[Page];

@@ -36,7 +36,7 @@ public sealed class PackageTests : IDisposable
                 package.Entries.Select(e => e.FullName).Where(n => !n.StartsWith('_') && !n.StartsWith('[') && !n.StartsWith("package/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
             var nuspec = XDocument.Load(package.GetEntry("Checkpointctl.Core.nuspec")!.Open());
             var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).Order(StringComparer.Ordinal);
-            Assert.Equal(["Google.Protobuf", "K4os.Compression.LZ4", "SharpCompress", "ZstdSharp.Port"], dependencies);
+            Assert.Equal(["BouncyCastle.Cryptography", "Google.Protobuf", "K4os.Compression.LZ4", "SharpCompress", "ZstdSharp.Port"], dependencies);
         }
 
         var tools = Path.Combine(_dir, "tools");

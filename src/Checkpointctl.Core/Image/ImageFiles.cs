@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Digests;
 using Checkpointctl.Core.Archive;
 
 namespace Checkpointctl.Core.Image;
@@ -50,9 +51,19 @@ internal abstract class ImageFiles(string path, bool isDirectory) : IDisposable
     }
 
     /// <summary>The digest of <paramref name="bytes"/> with the algorithm <paramref name="like"/> names (sha256, or the rare sha512).</summary>
-    public static string Digest(string like, ReadOnlySpan<byte> bytes) => like.StartsWith("sha512:", StringComparison.Ordinal)
-        ? "sha512:" + Convert.ToHexStringLower(SHA512.HashData(bytes))
-        : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+    /// <remarks>
+    /// Metadata blobs are a few KiB: BouncyCastle's managed digests hash them in microseconds, where the platform's
+    /// would first load OpenSSL (6 ms and 4 MiB, a sixth of a <c>show</c> of an image).
+    /// </remarks>
+    public static string Digest(string like, ReadOnlySpan<byte> bytes)
+    {
+        var sha512 = like.StartsWith("sha512:", StringComparison.Ordinal);
+        IDigest digest = sha512 ? new Sha512Digest() : new Sha256Digest();
+        digest.BlockUpdate(bytes);
+        Span<byte> hash = stackalloc byte[digest.GetDigestSize()];
+        digest.DoFinal(hash);
+        return (sha512 ? "sha512:" : "sha256:") + Convert.ToHexStringLower(hash);
+    }
 
     protected CheckpointException Missing(string name) =>
         new MissingCheckpointDataException($"{Path}: {name}: no such file in the image");
