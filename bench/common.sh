@@ -18,6 +18,20 @@ build_tools() {
   [[ -x $gen && -x $ctl ]] || { echo "build failed" >&2; exit 1; }
 }
 
+# Generates the ${mib} MiB archives big.tar, big.tar.gz and big.tar.zst (piggie-podman with an extra mapped run of
+# generated pages for PID 1) into $data, shared by run.sh, run-images.sh and run-coredump.sh; delete it to regenerate.
+# Data of a generator older than the mapped run (a core holds mapped memory only) is remade.
+generate_big() {
+  if [[ -f $data/big.tar && -f $data/big.tar.gz && -f $data/big.tar.zst && -f $data/mapped-run ]]; then
+    echo "== data present in $data (delete it to regenerate)"
+    return
+  fi
+  echo "== generate ${mib} MiB archives into $data"
+  rm -rf "$data" && mkdir -p "$data"
+  "$gen" gen --fixture "$fixtures/wrapped/piggie-podman.tar" --mib "$mib" --pid 1 --out "$data"
+  touch "$data/mapped-run"
+}
+
 # timed_run CMD...: one run, stdout dropped: "microseconds peak-RSS-KiB" (wall clock from date, RSS from GNU time).
 # A script's before_run function, if it defines one, runs first, untimed. A failing command aborts the script.
 timed_run() {
@@ -54,3 +68,12 @@ measure_pair() {
 
 secs() { awk -v u="$1" 'BEGIN { printf "%.3f", u / 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# warm FILE...: drops the files from the page cache and reads them back, so that every file compared is cached alike:
+# a file cached as it was written (build -o's image, say) can read 15 % slower than the same bytes read back by cat.
+warm() {
+  echo "== warm the page cache"
+  local f
+  for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none; done
+  cat "$@" >/dev/null
+}

@@ -11,18 +11,10 @@ data=$out/data
 cores=$out/cores
 mib=${MIB:-1024}
 runs=${RUNS:-3}
-fixture=$fixtures/wrapped/piggie-podman.tar
-
 
 build_tools
 
-# The generated run must be mapped (a core holds mapped memory only): data of an older generator is remade.
-if [[ ! -f $data/big.tar.zst || ! -f $data/mapped-run ]]; then
-  echo "== generate ${mib} MiB archives into $data"
-  rm -rf "$data" && mkdir -p "$data"
-  "$gen" gen --fixture "$fixture" --mib "$mib" --pid 1 --out "$data"
-  touch "$data/mapped-run"
-fi
+generate_big
 ls -l "$data"/big.tar*
 
 # Unwritten pages of the previous run flushed first (untimed), so that writeback does not land in the next run.
@@ -36,8 +28,7 @@ row() { # label ours reference
     "$(ratio "$o_us" "$r_us")")")
 }
 
-echo "== warm the page cache"
-cat "$data"/big.tar* >/dev/null
+warm "$data"/big.tar*
 
 row "tar: coredump vs cat"       "$ctl coredump $data/big.tar -o $cores"     "cat $data/big.tar"
 row "zst: coredump vs zstd -dc"  "$ctl coredump $data/big.tar.zst -o $cores" "zstd -dc $data/big.tar.zst"

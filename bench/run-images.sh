@@ -10,15 +10,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 data=$out/data
 mib=${MIB:-1024}
 runs=${RUNS:-9}
-fixture=$fixtures/wrapped/piggie-podman.tar
-
 
 build_tools
 
-if [[ ! -f $data/big.tar || ! -f $data/big.tar.zst ]]; then
-  echo "== generate ${mib} MiB archives into $data"
-  "$gen" gen --fixture "$fixture" --mib "$mib" --pid 1 --out "$data"
-fi
+generate_big
 for kind in tar tar.zst; do
   image=$data/image-${kind/./-}.oci.tar
   [[ -f $image ]] || "$ctl" build "$data/big.$kind" localhost/bench:1 -o "$image" >/dev/null 2>&1
@@ -34,8 +29,7 @@ row() {
     "$(ratio "$i_us" "$p_us")")")
 }
 
-echo "== warm the page cache"
-cat "$data"/big.tar "$data"/big.tar.zst "$data"/image-*.oci.tar >/dev/null
+warm "$data"/big.tar "$data"/big.tar.zst "$data"/image-*.oci.tar
 
 img=$data/image-tar.oci.tar
 zimg=$data/image-tar-zst.oci.tar

@@ -34,8 +34,7 @@ row() { # label ours reference: median wall clock, GB/s of pages and largest pea
     "$(secs "$r_us")" "$(gbps "$r_us")" "$(ratio "$o_us" "$r_us")")")
 }
 
-echo "== warm the page cache"
-cat "$data"/*/pages-* "$data"/chain/*/pages-* "$data"/pages.raw.lz4 >/dev/null
+warm "$data"/*/pages-* "$data"/chain/*/pages-* "$data"/pages.raw.lz4
 
 search="memparse --pid 1 -s NO-SUCH-STRING"
 printf 'lz4 -d -c "$1" > /dev/null\n' > "$out/lz4-ref.sh"

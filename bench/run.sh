@@ -4,41 +4,19 @@
 # Usage: bench/run.sh            (MIB=1024 and RUNS=3 can be overridden from the environment)
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-out=$here/out
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 data=$out/data
 mib=${MIB:-1024}
 runs=${RUNS:-7}
-fixtures=$(cd "$repo/../shared/fixtures" && pwd)
-fixture=$fixtures/wrapped/piggie-podman.tar
 small=$fixtures/archives/simple-none.tar
-ctl=$out/bin/checkpointctl
-gen=$out/artifacts/bin/Checkpointctl.Bench/release/checkpointctl-bench
 
 for tool in gzip zstd xz bzip2; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
-if [[ ! -x /usr/bin/time ]]; then
-  [[ $(id -u) == 0 ]] || { echo "install the 'time' package" >&2; exit 1; }
-  apt-get install -y -qq time >/dev/null
-fi
 
-cd "$repo"
-echo "== build generator (Release)"
-dotnet build bench/Checkpointctl.Bench -c Release --artifacts-path "$out/artifacts" -v:q -nologo | grep -v '^$' || true
-[[ -x $gen ]] || { echo "generator build failed" >&2; exit 1; }
-
-echo "== publish NativeAOT checkpointctl (see bench/PUBLISH.md)"
-dotnet publish src/Checkpointctl -c Release -r linux-x64 --artifacts-path "$out/artifacts" -o "$out/bin" -v:q -nologo | grep -v '^$' || true
-[[ -x $ctl ]] || { echo "publish failed" >&2; exit 1; }
-
-if [[ -f $data/big.tar && -f $data/big.tar.gz && -f $data/big.tar.zst ]]; then
-  echo "== data present in $data (delete it to regenerate)"
-else
-  echo "== generate ${mib} MiB archives into $data"
-  "$gen" gen --fixture "$fixture" --mib "$mib" --pid 1 --out "$data"
-fi
+build_tools
+generate_big
 if [[ ! -f $data/big.tar.xz || ! -f $data/big.tar.bz2 ]]; then
   echo "== compress big.tar with xz -3 and bzip2 -9"
   xz -T0 -3 -c "$data/big.tar" > "$data/big.tar.xz"
@@ -71,8 +49,7 @@ row() { # label ours-cmd-string [reference-cmd-string]: median wall clock and la
   fi
 }
 
-echo "== warm the page cache"
-cat "$data"/big.tar* "$data"/bomb.tar* >/dev/null
+warm "$data"/big.tar* "$data"/bomb.tar*
 
 echo "== timing (median of $runs runs; xz, bzip2 and hexdump: 1 run)"
 row "-v vs true"           "$ctl -v"                         "/bin/true"

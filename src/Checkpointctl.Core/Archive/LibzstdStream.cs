@@ -4,9 +4,10 @@ namespace Checkpointctl.Core.Archive;
 
 /// <summary>
 /// zstd decoding by the system's libzstd (the decoder behind <c>zstd -d</c>): a fifth less CPU than ZstdSharp's
-/// managed port on a text-heavy archive, the same as <c>zstd -dc</c>. Reads concatenated and skippable frames as <c>zstd -d</c> does, checks frame checksums, and refuses
-/// frames whose window is larger than <see cref="WindowLogMax"/> (libzstd's and ZstdSharp's default limit, 128 MiB:
-/// <c>zstd --long=28</c> and above need it raised on the command line too).
+/// managed port on a text-heavy archive, the same as <c>zstd -dc</c>. Reads concatenated and skippable frames as
+/// <c>zstd -d</c> does, checks frame checksums, and refuses frames whose window is larger than
+/// <see cref="WindowLogMax"/> (libzstd's and ZstdSharp's default limit, 128 MiB: <c>zstd --long=28</c> and above need it
+/// raised on the command line too).
 /// </summary>
 internal sealed unsafe partial class LibzstdStream : ForwardReadStream
 {
