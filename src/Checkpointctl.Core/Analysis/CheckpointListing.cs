@@ -59,18 +59,9 @@ public static class CheckpointListing
     /// <summary>The directories <c>list</c> searches without arguments: the kubelet's container and pod checkpoints.</summary>
     public static IReadOnlyList<string> DefaultDirectories { get; } = [DefaultDirectory, PodLayout.KubeletDirectory];
 
-    private static ContainerInfo WithPod(ContainerInfo container, PodCheckpoint pod) => new()
+    private static ContainerInfo WithPod(ContainerInfo container, PodCheckpoint pod) => container with
     {
-        Engine = container.Engine,
-        Config = container.Config,
-        Spec = container.Spec,
-        Name = container.Name,
-        Created = container.Created,
-        Checkpointed = container.Checkpointed,
         Namespace = container.Namespace.Length > 0 ? container.Namespace : pod.Namespace,
         Pod = container.Pod.Length > 0 ? container.Pod : pod.Name,
-        Ip = container.Ip,
-        Mac = container.Mac,
-        Networks = container.Networks,
     };
 }

@@ -12,7 +12,7 @@ public sealed record ArchiveMember(string Name, long Size);
 public sealed record MemberConsumer(MemberPattern Pattern, Action<ArchiveMember, Stream, CheckpointArchive> Consume);
 
 /// <summary>What one command needs from an archive; everything comes from one pass.</summary>
-public sealed class ArchiveRequest
+public sealed record ArchiveRequest
 {
     /// <summary>Default largest member held in memory.</summary>
     public const long DefaultMaxMemberBytes = 256L << 20;

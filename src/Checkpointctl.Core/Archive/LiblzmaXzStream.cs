@@ -8,7 +8,7 @@ namespace Checkpointctl.Core.Archive;
 /// padding as <c>xz -d</c> does, checks every integrity check, and refuses streams whose dictionary needs more than
 /// <see cref="MemoryLimit"/> (every xz preset, <c>-9e</c> included, needs at most 65 MiB).
 /// </summary>
-internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
+internal sealed unsafe partial class LiblzmaXzStream : NativeDecoderStream
 {
     public const ulong MemoryLimit = 128UL << 20;
 
@@ -17,27 +17,21 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
     private const int Run = 0, Finish = 3;
     private const int Ok = 0, StreamEnd = 1, MemError = 5, MemLimitError = 6, FormatError = 7, OptionsError = 8,
         DataError = 9, BufError = 10;
-    private const int InputSize = 128 << 10;
 
-    private readonly Stream _source;
     private LzmaStream* _stream;
-    private byte* _input;
-    private bool _sourceDone;
     private bool _ended;
 
     /// <summary>True when liblzma 5 can be loaded here.</summary>
     public static bool IsAvailable { get; } = Probe();
 
     /// <summary>Decodes <paramref name="source"/>; takes ownership of it.</summary>
-    public LiblzmaXzStream(Stream source)
+    public LiblzmaXzStream(Stream source) : base(source)
     {
-        _source = source;
         _stream = (LzmaStream*)NativeMemory.AllocZeroed((nuint)sizeof(LzmaStream));
-        _input = (byte*)NativeMemory.Alloc(InputSize);
         var result = lzma_stream_decoder(_stream, MemoryLimit, Concatenated);
         if (result != Ok)
         {
-            Free();
+            Dispose();
             throw Failure(result);
         }
     }
@@ -53,19 +47,17 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
             _stream->AvailOut = (nuint)buffer.Length;
             while (true)
             {
-                if (_stream->AvailIn == 0 && !_sourceDone)
+                if (_stream->AvailIn == 0 && !SourceDone)
                 {
-                    var n = _source.Read(new Span<byte>(_input, InputSize));
-                    _sourceDone = n == 0;
-                    _stream->NextIn = _input;
-                    _stream->AvailIn = (nuint)n;
+                    _stream->AvailIn = (nuint)FillInput();
+                    _stream->NextIn = Input;
                 }
                 // Finish tells the decoder that no further concatenated stream follows.
-                var result = lzma_code(_stream, _sourceDone ? Finish : Run);
+                var result = lzma_code(_stream, SourceDone ? Finish : Run);
                 var produced = buffer.Length - (int)_stream->AvailOut;
                 if (result == StreamEnd)
                     _ended = true;
-                else if (result == BufError && _sourceDone)
+                else if (result == BufError && SourceDone)
                     throw new EndOfStreamException("xz data is truncated");
                 else if (result != Ok)
                     throw Failure(result);
@@ -101,7 +93,7 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
         }
     }
 
-    private void Free()
+    protected override void FreeDecoder()
     {
         if (_stream != null)
         {
@@ -109,22 +101,7 @@ internal sealed unsafe partial class LiblzmaXzStream : ForwardReadStream
             NativeMemory.Free(_stream);
             _stream = null;
         }
-        if (_input != null)
-        {
-            NativeMemory.Free(_input);
-            _input = null;
-        }
     }
-
-    protected override void Dispose(bool disposing)
-    {
-        Free();
-        if (disposing)
-            _source.Dispose();
-        base.Dispose(disposing);
-    }
-
-    ~LiblzmaXzStream() => Free();
 
     /// <summary>liblzma's <c>lzma_stream</c>; zeroed is <c>LZMA_STREAM_INIT</c>.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -9,20 +9,16 @@ namespace Checkpointctl.Core.Archive;
 /// <see cref="WindowLogMax"/> (libzstd's and ZstdSharp's default limit, 128 MiB: <c>zstd --long=28</c> and above need it
 /// raised on the command line too).
 /// </summary>
-internal sealed unsafe partial class LibzstdStream : ForwardReadStream
+internal sealed unsafe partial class LibzstdStream : NativeDecoderStream
 {
     public const int WindowLogMax = 27;
 
     private const string Library = "libzstd.so.1";
     private const int WindowLogMaxParameter = 100;
     private const int WindowTooLarge = 16, MemoryAllocation = 64;
-    private const int InputSize = 128 << 10;
 
-    private readonly Stream _source;
     private nint _context;
-    private byte* _input;
     private Buffer _in;
-    private bool _sourceDone;
     // libzstd's hint after the last call: 0 when a frame has just ended (and all of it was flushed).
     private nuint _hint = 1;
 
@@ -30,17 +26,18 @@ internal sealed unsafe partial class LibzstdStream : ForwardReadStream
     public static bool IsAvailable { get; } = Probe();
 
     /// <summary>Decodes <paramref name="source"/>; takes ownership of it.</summary>
-    public LibzstdStream(Stream source)
+    public LibzstdStream(Stream source) : base(source)
     {
-        _source = source;
         _context = ZSTD_createDCtx();
         if (_context == 0)
+        {
+            Dispose();
             throw new OutOfMemoryException();
-        _input = (byte*)NativeMemory.Alloc(InputSize);
+        }
         var result = ZSTD_DCtx_setParameter(_context, WindowLogMaxParameter, WindowLogMax);
         if (ZSTD_isError(result) != 0)
         {
-            Free();
+            Dispose();
             throw Failure(result);
         }
     }
@@ -61,12 +58,8 @@ internal sealed unsafe partial class LibzstdStream : ForwardReadStream
             {
                 while (true)
                 {
-                    if (input.Position == input.Size && !_sourceDone)
-                    {
-                        var n = _source.Read(new Span<byte>(_input, InputSize));
-                        _sourceDone = n == 0;
-                        input = new Buffer { Data = _input, Size = (nuint)n };
-                    }
+                    if (input.Position == input.Size && !SourceDone)
+                        input = new Buffer { Data = Input, Size = (nuint)FillInput() };
                     var inputLeft = input.Size - input.Position;
                     if (inputLeft == 0 && _hint == 0)
                         return (int)outBuffer.Position;
@@ -108,29 +101,14 @@ internal sealed unsafe partial class LibzstdStream : ForwardReadStream
         }
     }
 
-    private void Free()
+    protected override void FreeDecoder()
     {
         if (_context != 0)
         {
             ZSTD_freeDCtx(_context);
             _context = 0;
         }
-        if (_input != null)
-        {
-            NativeMemory.Free(_input);
-            _input = null;
-        }
     }
-
-    protected override void Dispose(bool disposing)
-    {
-        Free();
-        if (disposing)
-            _source.Dispose();
-        base.Dispose(disposing);
-    }
-
-    ~LibzstdStream() => Free();
 
     /// <summary>libzstd's <c>ZSTD_inBuffer</c> and <c>ZSTD_outBuffer</c> (same layout).</summary>
     [StructLayout(LayoutKind.Sequential)]

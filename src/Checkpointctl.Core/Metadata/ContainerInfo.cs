@@ -32,7 +32,7 @@ public sealed record NetworkInterfaceInfo(string Name, string? Ip, string? Mac, 
 public sealed record NetworkInfo(string Name, IReadOnlyList<NetworkInterfaceInfo> Interfaces);
 
 /// <summary>What is known of the checkpointed container, mapped per engine (reference §5.4).</summary>
-public sealed class ContainerInfo
+public sealed record ContainerInfo
 {
     /// <summary>The annotation naming the engine that manages a container.</summary>
     public const string ManagerAnnotation = "io.container.manager";

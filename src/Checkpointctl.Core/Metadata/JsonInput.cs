@@ -73,21 +73,24 @@ internal static partial class JsonInput
                     : element.ValueKind == JsonValueKind.Array && int.Parse(step.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) < element.GetArrayLength()
                         ? element[int.Parse(step.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)] : default;
             }
-            return element.ValueKind switch
-            {
-                JsonValueKind.Array => "array",
-                JsonValueKind.Object => "object",
-                JsonValueKind.String => "string",
-                JsonValueKind.Number => "number",
-                JsonValueKind.True or JsonValueKind.False => "bool",
-                _ => "value",
-            };
+            return GoKind(element);
         }
         catch (Exception e) when (e is JsonException or FormatException or OverflowException)
         {
             return "value";
         }
     }
+
+    /// <summary>The kind of JSON value as Go's encoding/json names it in an unmarshal error.</summary>
+    public static string GoKind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => "array",
+        JsonValueKind.Object => "object",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "bool",
+        _ => "value",
+    };
 
     [GeneratedRegex(@"^'(.)'")]
     private static partial Regex OffendingCharacter();

@@ -305,15 +305,9 @@ public sealed class CheckpointSet : IDisposable
     }
 
     // A gen-2 member archive's config.dump says whose checkpoint it is (a containerd checkpoint image has none).
-    private static ArchiveRequest WithConfig(ArchiveRequest request) => new()
+    private static ArchiveRequest WithConfig(ArchiveRequest request) => request with
     {
         Hold = [.. request.Hold, ArchiveLayout.ConfigDump],
-        Consumers = request.Consumers,
-        NeedIndex = request.NeedIndex,
-        RequireCheckpointDirectory = request.RequireCheckpointDirectory,
-        IsComplete = request.IsComplete,
-        MaxMemberBytes = request.MaxMemberBytes,
-        MaxHeldBytes = request.MaxHeldBytes,
     };
 
     private static MemberPattern Nested(MemberPattern pattern) => "*/" + pattern.Text;

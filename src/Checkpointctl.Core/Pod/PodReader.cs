@@ -21,10 +21,10 @@ internal static partial class PodReader
         using var document = Parse(options, PodLayout.PodOptions);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
-            throw Unmarshal(PodLayout.PodOptions, Kind(root), "Go value of type metadata.CheckpointedPodOptions");
+            throw Unmarshal(PodLayout.PodOptions, JsonInput.GoKind(root), "Go value of type metadata.CheckpointedPodOptions");
         var version = 0;
         if (root.TryGetProperty("version", out var v) && (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out version)))
-            throw Unmarshal(PodLayout.PodOptions, Kind(v), "Go struct field CheckpointedPodOptions.version of type int");
+            throw Unmarshal(PodLayout.PodOptions, JsonInput.GoKind(v), "Go struct field CheckpointedPodOptions.version of type int");
         if (!root.TryGetProperty("containers", out var list) || list.ValueKind == JsonValueKind.Null)
             throw new InvalidCheckpointException($"{path}: {PodLayout.PodOptions} lists no containers");
         // Generation 0 (2021-22, never released) listed full container names in an array.
@@ -220,12 +220,12 @@ internal static partial class PodReader
     private static List<KeyValuePair<string, string>> StringMap(JsonElement element, string file, string field)
     {
         if (element.ValueKind != JsonValueKind.Object)
-            throw Unmarshal(file, Kind(element), $"Go struct field CheckpointedPodOptions.{field} of type map[string]string");
+            throw Unmarshal(file, JsonInput.GoKind(element), $"Go struct field CheckpointedPodOptions.{field} of type map[string]string");
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
             if (property.Value.ValueKind != JsonValueKind.String)
-                throw Unmarshal(file, Kind(property.Value), $"Go struct field CheckpointedPodOptions.{field} of type string");
+                throw Unmarshal(file, JsonInput.GoKind(property.Value), $"Go struct field CheckpointedPodOptions.{field} of type string");
             // A later duplicate key wins, as in Go.
             map[property.Name] = property.Value.GetString()!;
         }
@@ -234,16 +234,6 @@ internal static partial class PodReader
 
     private static InvalidCheckpointException Unmarshal(string file, string kind, string target) =>
         new($"failed to unmarshal {file}: json: cannot unmarshal {kind} into {target}");
-
-    private static string Kind(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Array => "array",
-        JsonValueKind.Object => "object",
-        JsonValueKind.String => "string",
-        JsonValueKind.Number => "number",
-        JsonValueKind.True or JsonValueKind.False => "bool",
-        _ => "value",
-    };
 
     private static bool IsSingleName(string name) =>
         name.Length is > 0 and <= 255 && name is not ("." or "..") && !name.Contains('/') && MemberName.Normalize(name) == name;
