@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks the NativeAOT checkpointctl against cat / gzip -dc / zstd -dc on 1 GiB archives.
 # Everything it writes goes to bench/out/ (gitignored): artifacts/, bin/, data/.
-# Usage: bench/run.sh            (MIB=1024 and RUNS=3 can be overridden from the environment)
+# Usage: bench/run.sh            (MIB=1024 and RUNS=7 can be overridden from the environment)
 set -euo pipefail
 
 # shellcheck source=bench/common.sh
