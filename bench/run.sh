@@ -51,7 +51,7 @@ row() { # label ours-cmd-string [reference-cmd-string]: median wall clock and la
 
 warm "$data"/big.tar* "$data"/bomb.tar*
 
-echo "== timing (median of $runs runs; xz, bzip2 and hexdump: 1 run)"
+echo "== timing (median of $runs alternating runs; xz, bzip2 and hexdump: 1 run)"
 row "-v vs true"           "$ctl -v"                         "/bin/true"
 row "show small"           "$ctl show $small"                ""
 row "tar: show vs cat"     "$ctl show $data/big.tar"         "cat $data/big.tar"
