@@ -267,6 +267,54 @@ public class ArchiveTests
         Assert.Equal(message, Assert.Throws<DecompressionException>(() => ReadAll(Checked(Compression.ManagedZstd(new MemoryStream(zst))))).Message);
     }
 
+    [Fact]
+    public void Libbz2_decodes_bzip2_here()
+    {
+        // Without it bzip2 falls back to the managed decoder, two thirds of the speed; CI must notice that.
+        Assert.True(Libbz2Stream.IsAvailable);
+    }
+
+    [Theory]
+    [InlineData("one stream")]
+    [InlineData("bzip2 -1, several blocks")]
+    [InlineData("three streams")]
+    public void Libbz2_and_the_managed_bzip2_decoder_read_the_same_bytes(string shape)
+    {
+        var noise = new byte[300_000];
+        new Random(15).NextBytes(noise);
+        var data = noise.Concat(new byte[500_000]).ToArray();
+        var bz2 = shape switch
+        {
+            "one stream" => Compress("bzip2", data),
+            "bzip2 -1, several blocks" => Compress("bzip2", data, "-1"),
+            _ => Compress("bzip2", data[..1000]).Concat(Compress("bzip2", data[1000..400_000])).Concat(Compress("bzip2", data[400_000..])).ToArray(),
+        };
+        Assert.Equal(data, ReadAll(new Libbz2Stream(new MemoryStream(bz2))));
+        Assert.Equal(data, ReadInPieces(new Libbz2Stream(new MemoryStream(bz2)), 1000));
+        Assert.Equal(data, ReadAll(Compression.ManagedBzip2(new MemoryStream(bz2))));
+    }
+
+    [Theory]
+    [InlineData("truncated", "unexpected EOF")]
+    [InlineData("truncated at the stream's end", "unexpected EOF")]
+    [InlineData("flipped byte", "bzip2: invalid compressed data")]
+    [InlineData("garbage after", "bzip2: invalid compressed data")]
+    public void Libbz2_rejects_broken_bzip2(string damage, string message)
+    {
+        var noise = new byte[200_000];
+        new Random(16).NextBytes(noise);
+        var bz2 = Compress("bzip2", noise);
+        bz2 = damage switch
+        {
+            "truncated" => bz2[..(bz2.Length / 2)],
+            "truncated at the stream's end" => bz2[..^2],
+            "flipped byte" => bz2.Select((b, i) => i == bz2.Length / 2 ? (byte)(b ^ 0x10) : b).ToArray(),
+            _ => bz2.Concat("garbage after the stream"u8.ToArray()).ToArray(),
+        };
+        var checkedStream = new DecompressionErrorStream(new Libbz2Stream(new MemoryStream(bz2)), CompressionKind.Bzip2);
+        Assert.Equal(message, Assert.Throws<DecompressionException>(() => ReadAll(checkedStream)).Message);
+    }
+
     private static byte[] ReadInPieces(Stream stream, int piece)
     {
         using (stream)

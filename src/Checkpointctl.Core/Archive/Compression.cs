@@ -43,13 +43,17 @@ public static class Compression
         CompressionKind.None => compressed,
         CompressionKind.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false),
         CompressionKind.Zstd => LibzstdStream.IsAvailable ? new LibzstdStream(compressed) : ManagedZstd(compressed),
-        CompressionKind.Bzip2 => new BoundedReadStream(BZip2Stream.Create(compressed, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false)),
+        CompressionKind.Bzip2 => Libbz2Stream.IsAvailable ? new Libbz2Stream(compressed) : ManagedBzip2(compressed),
         CompressionKind.Xz => LiblzmaXzStream.IsAvailable ? new LiblzmaXzStream(compressed) : ManagedXz(compressed),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     /// <summary>ZstdSharp's decoder, where libzstd is missing; it refuses windows over 128 MiB like libzstd.</summary>
     internal static Stream ManagedZstd(Stream compressed) => new ManagedZstdStream(compressed);
+
+    /// <summary>SharpCompress's bzip2 decoder, where libbz2 is missing.</summary>
+    internal static Stream ManagedBzip2(Stream compressed) => new BoundedReadStream(
+        BZip2Stream.Create(compressed, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false));
 
     /// <summary>SharpCompress's xz decoder, where liblzma is missing.</summary>
     internal static Stream ManagedXz(Stream compressed) =>
