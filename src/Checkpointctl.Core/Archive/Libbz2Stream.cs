@@ -17,7 +17,8 @@ internal sealed unsafe partial class Libbz2Stream : NativeDecoderStream
     private bool _ended;
 
     /// <summary>True when libbz2 1.0 can be loaded here.</summary>
-    public static bool IsAvailable { get; } = Probe();
+    public static bool IsAvailable { get; } =
+        LibraryLoads(() => Marshal.PtrToStringUTF8(BZ2_bzlibVersion()) is { } version && version.StartsWith("1.0", StringComparison.Ordinal));
 
     /// <summary>Decodes <paramref name="source"/>; takes ownership of it.</summary>
     public Libbz2Stream(Stream source) : base(source)
@@ -89,18 +90,6 @@ internal sealed unsafe partial class Libbz2Stream : NativeDecoderStream
     private static Exception Failure(int result) => result == MemError
         ? new OutOfMemoryException()
         : new InvalidDataException($"libbz2 error {result}");
-
-    private static bool Probe()
-    {
-        try
-        {
-            return Marshal.PtrToStringUTF8(BZ2_bzlibVersion()) is { } version && version.StartsWith("1.0", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
-        {
-            return false;
-        }
-    }
 
     protected override void FreeDecoder()
     {

@@ -21,8 +21,8 @@ internal sealed unsafe partial class LiblzmaXzStream : NativeDecoderStream
     private LzmaStream* _stream;
     private bool _ended;
 
-    /// <summary>True when liblzma 5 can be loaded here.</summary>
-    public static bool IsAvailable { get; } = Probe();
+    /// <summary>True when liblzma 5 (its lzma_stream layout and these functions are stable since 5.0) can be loaded here.</summary>
+    public static bool IsAvailable { get; } = LibraryLoads(() => lzma_version_number() >= 50000000);
 
     /// <summary>Decodes <paramref name="source"/>; takes ownership of it.</summary>
     public LiblzmaXzStream(Stream source) : base(source)
@@ -79,19 +79,6 @@ internal sealed unsafe partial class LiblzmaXzStream : NativeDecoderStream
         DataError => "xz data is corrupt",
         _ => $"liblzma error {result}",
     };
-
-    private static bool Probe()
-    {
-        try
-        {
-            // The lzma_stream layout and these functions are stable since liblzma 5.0.
-            return lzma_version_number() >= 50000000;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
-        {
-            return false;
-        }
-    }
 
     protected override void FreeDecoder()
     {

@@ -23,7 +23,7 @@ internal sealed unsafe partial class LibzstdStream : NativeDecoderStream
     private nuint _hint = 1;
 
     /// <summary>True when libzstd 1.4 or later (its advanced decoding API is stable since then) can be loaded here.</summary>
-    public static bool IsAvailable { get; } = Probe();
+    public static bool IsAvailable { get; } = LibraryLoads(() => ZSTD_versionNumber() >= 10400);
 
     /// <summary>Decodes <paramref name="source"/>; takes ownership of it.</summary>
     public LibzstdStream(Stream source) : base(source)
@@ -88,18 +88,6 @@ internal sealed unsafe partial class LibzstdStream : NativeDecoderStream
         MemoryAllocation => new OutOfMemoryException(),
         _ => new InvalidDataException(Marshal.PtrToStringUTF8(ZSTD_getErrorName(result))),
     };
-
-    private static bool Probe()
-    {
-        try
-        {
-            return ZSTD_versionNumber() >= 10400;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
-        {
-            return false;
-        }
-    }
 
     protected override void FreeDecoder()
     {

@@ -34,6 +34,19 @@ internal abstract unsafe class NativeDecoderStream : ForwardReadStream
         return n;
     }
 
+    /// <summary>True when the library loads here and <paramref name="versionIsUsable"/> accepts its version.</summary>
+    protected static bool LibraryLoads(Func<bool> versionIsUsable)
+    {
+        try
+        {
+            return versionIsUsable();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Frees the library's decoder state (called once, also when the constructor failed).</summary>
     protected abstract void FreeDecoder();
 
