@@ -77,3 +77,14 @@ warm() {
   for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none; done
   cat "$@" >/dev/null
 }
+
+# bytes_read FILE...: the bytes show and inspect --all read of each file in $data (count-read of the core library).
+bytes_read() {
+  echo "== bytes read (count-read, core library)"
+  local cmd f
+  for cmd in show inspect-all; do
+    for f in "$@"; do
+      printf '%-12s %-24s size=%-12s %s\n' "$cmd" "$f" "$(stat -c %s "$data/$f")" "$("$gen" count-read --archive "$data/$f" --command $cmd)"
+    done
+  done
+}

@@ -95,12 +95,7 @@ echo "hexdump -o wrote $hexdump_bytes bytes"
 rm -f "$out/hexdump.txt" "$out/hexdump-C.txt"
 
 echo
-echo "== bytes read (count-read, core library)"
-for cmd in show inspect-all; do
-  for f in big.tar big.tar.gz big.tar.zst; do
-    printf '%-12s %-12s size=%-12s %s\n' "$cmd" "$f" "$(stat -c %s "$data/$f")" "$("$gen" count-read --archive "$data/$f" --command $cmd)"
-  done
-done
+bytes_read big.tar big.tar.gz big.tar.zst
 
 echo
 echo "== output check"
