@@ -305,18 +305,14 @@ public sealed class Pagemap
     /// <summary>Index of the run that holds <paramref name="address"/>, or -1.</summary>
     public int FindRun(ulong address)
     {
-        int lo = 0, hi = _runs.Length - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var run = _runs[mid];
-            if (address < run.Address)
-                hi = mid - 1;
-            else if (address - run.Address >= run.PageCount * (ulong)PageSize)
-                lo = mid + 1;
-            else
-                return mid;
-        }
-        return -1;
+        var i = FirstRunEndingAfter(address);
+        return i < _runs.Length && _runs[i].Address <= address ? i : -1;
+    }
+
+    /// <summary>Where the first run after <paramref name="address"/> (an address in no run) starts, or <see cref="ulong.MaxValue"/>.</summary>
+    internal ulong NextRunAddress(ulong address)
+    {
+        var i = FirstRunEndingAfter(address);
+        return i < _runs.Length ? _runs[i].Address : ulong.MaxValue;
     }
 }

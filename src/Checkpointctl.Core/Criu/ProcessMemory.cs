@@ -95,7 +95,7 @@ public sealed class ProcessMemory
             if (index < 0)
             {
                 // Up to the next run (or the end of the request) is a hole.
-                var next = NextRunAddress(address);
+                var next = Pagemap.NextRunAddress(address);
                 if (_level != null)
                     throw new InvalidCheckpointException($"{_level}{Pagemap.Name}: page 0x{address:x} is missing in the parent pagemap");
                 chunk = (int)Math.Min((ulong)destination.Length, next - address);
@@ -239,15 +239,5 @@ public sealed class ProcessMemory
             throw new InvalidCheckpointException(
                 $"{Pagemap.Name}: entry {runIndex + 1}: block {block}: {source.Length} bytes are not an LZ4 block of {target.Length} bytes");
         }
-    }
-
-    private ulong NextRunAddress(ulong address)
-    {
-        foreach (var run in Pagemap.RunSpan)
-        {
-            if (run.Address > address)
-                return run.Address;
-        }
-        return ulong.MaxValue;
     }
 }
