@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Checkpointctl.Core;
 
 /// <summary>
@@ -9,6 +11,21 @@ public static class SystemErrors
     /// <summary><c>OP PATH: REASON</c> for an exception raised by a file operation, e.g. <c>open x: permission denied</c>.</summary>
     public static string Describe(string operation, string path, Exception error) =>
         $"{operation} {path}: {(error is DirectoryNotFoundException or FileNotFoundException && HasFileAncestor(path) ? Text(20) : Reason(error))}";
+
+    /// <summary>Opens an input file for reading; a failure is a <see cref="CheckpointException"/> in Go's words.</summary>
+    /// <param name="path">The file to open.</param>
+    /// <param name="shownPath">The path the message names (as the user would know it); <paramref name="path"/> by default.</param>
+    public static SafeFileHandle OpenRead(string path, string? shownPath = null)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(Describe("open", shownPath ?? path, e), e);
+        }
+    }
 
     /// <summary>Go's text for the errno behind <paramref name="error"/> (<c>syscall.Errno.Error()</c>).</summary>
     public static string Reason(Exception error) => error switch

@@ -178,15 +178,7 @@ public sealed class CheckpointArchive : IDisposable
         if (!FileKind.IsRegularFileOrDirectory(path))
             throw new CheckpointException($"input {path} not a regular file");
 
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointException(SystemErrors.Describe("open", path, e), e);
-        }
+        var handle = SystemErrors.OpenRead(path);
         try
         {
             // Unbuffered: header reads then cost 512 bytes each, not a 4 KiB buffer fill.
@@ -553,7 +545,7 @@ public sealed class CheckpointArchive : IDisposable
     {
         if (new FileInfo(fullName).LinkTarget != null)
             throw new InvalidCheckpointException($"{Path}: {member.Name} is a symbolic link");
-        var handle = File.OpenHandle(fullName, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var handle = SystemErrors.OpenRead(fullName);
         lock (_owned)
             _owned.Add(handle);
         return new FileSegmentData(handle, 0, Math.Min(member.Size, RandomAccess.GetLength(handle)), BytesRead);

@@ -135,7 +135,7 @@ public static class CheckpointImageReader
         }
         else
         {
-            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var handle = SystemErrors.OpenRead(path);
             var length = RandomAccess.GetLength(handle);
             if (IsCompressed(new FileSegmentData(handle, 0, length, new ReadCounter())))
             {

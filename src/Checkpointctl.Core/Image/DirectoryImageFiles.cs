@@ -23,15 +23,7 @@ internal sealed class DirectoryImageFiles(string path) : ImageFiles(path, isDire
             throw Missing(name);
         if (!FileKind.IsRegularFileOrDirectory(full))
             throw new InvalidCheckpointException($"{Path}: {name} is not a regular file");
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointException(SystemErrors.Describe("open", System.IO.Path.Combine(Path, name), e), e);
-        }
+        var handle = SystemErrors.OpenRead(full, System.IO.Path.Combine(Path, name));
         lock (_handles)
             _handles.Add(handle);
         return new FileSegmentData(handle, 0, RandomAccess.GetLength(handle), BytesRead);
